@@ -1,0 +1,3 @@
+"""The label set Tonlage predicts: one place for names and order."""
+
+LABELS: tuple[str, ...] = ("warning", "insult", "sarcasm", "gratitude")

@@ -1,0 +1,3 @@
+from tonlage.cli import app
+
+app()
