@@ -2,12 +2,23 @@
 
 import typer
 
+from tonlage.classify_cmd import classify_cli
+from tonlage.data_cmd import data_app
+from tonlage.score_cmd import score_cli
+from tonlage.train_cmd import info_cli, train_cli
+
 app = typer.Typer(
     name="tonlage",
     help="Tone classifier for German diplomatic statements (warning, insult, sarcasm, gratitude).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    add_completion=False,
 )
+app.command("classify")(classify_cli)
+app.command("score")(score_cli)
+app.command("train")(train_cli)
+app.command("info")(info_cli)
+app.add_typer(data_app, name="data")
 
 
 def main() -> None:  # pragma: no cover - console entry point

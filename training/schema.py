@@ -49,6 +49,10 @@ OPTIONAL_FIELDS: dict[str, type | tuple[type, ...]] = {
     "hard_negative": bool,
     "hard_case": (str, type(None)),
     "date": str,
+    # Partial annotation: the labels the record speaks for (default: all of LABELS).
+    "label_mask": list,
+    # Where the record comes from (e.g. an auxiliary dataset's name).
+    "source": str,
 }
 
 __all__ = ["LABELS", "FORMS", "ACTOR_TYPES", "HARD_CASES", "REQUIRED_FIELDS", "OPTIONAL_FIELDS"]

@@ -1,0 +1,204 @@
+"""Inference: load an artifact and turn texts into per-label probabilities and tags."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file
+from transformers import AutoTokenizer, PreTrainedTokenizerBase
+
+from model.artifact import ADAPTER_DIR, DEFAULT_ARTIFACT, HEAD_NAME, ArtifactConfig, artifact_hash, read_config
+from model.modeling import ToneModel, load_backbone
+
+PRECISIONS = ("fp32", "bf16", "int8")
+DEFAULT_PRECISION = "int8"
+# Sentence ends for splitting over-long texts: . ! ? … followed by space and an upper-case or quote start.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"“”»«']?\s+(?=[„\"»«A-ZÄÖÜ0-9])")
+
+
+class InputError(ValueError):
+    """A text given for classification is not usable (empty, not a string)."""
+
+
+def check_texts(texts: Sequence[object]) -> list[str]:
+    """Return ``texts`` as a list of strings, or raise :class:`InputError` naming the bad position."""
+    if isinstance(texts, str):
+        raise InputError("Expected a list of texts, got a single string; wrap it in a list")
+    checked = []
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise InputError(f"Text {i} is {type(text).__name__}, not a string")
+        if not text.strip():
+            raise InputError(f"Text {i} is empty or only whitespace")
+        checked.append(text)
+    return checked
+
+
+def prepare_tokenizer(tokenizer: PreTrainedTokenizerBase) -> PreTrainedTokenizerBase:
+    """Right padding (pooling and positions follow the mask, so either side works; right is simplest)."""
+    tokenizer.padding_side = "right"
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token_id = 0
+    return tokenizer
+
+
+def quantize_for_cpu(model: ToneModel, precision: str) -> ToneModel:
+    """Convert a model in place for CPU inference: ``fp32``, ``bf16`` weights, or dynamic ``int8`` linears."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    model.eval()
+    if precision == "bf16":
+        model.backbone.to(torch.bfloat16)
+    elif precision == "int8":
+        from torch.ao.quantization import quantize_dynamic
+
+        model.backbone = quantize_dynamic(model.backbone, {torch.nn.Linear}, dtype=torch.qint8)
+    return model
+
+
+class Classifier:
+    """A fine-tuned tone classifier ready for inference.
+
+    Args:
+        model: The tone model (any precision), already in eval mode.
+        tokenizer: Its tokenizer.
+        config: The artifact configuration (labels, thresholds, temperatures, max length).
+        source: Where it was loaded from, for reports.
+    """
+
+    def __init__(self, model: ToneModel, tokenizer: PreTrainedTokenizerBase, config: ArtifactConfig, source: str = "memory"):
+        self.model = model.eval()
+        self.tokenizer = prepare_tokenizer(tokenizer)
+        self.config = config
+        self.source = source
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.config.labels)
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        return dict(self.config.thresholds)
+
+    @classmethod
+    def from_dir(
+        cls,
+        path: str | Path | None = None,
+        *,
+        base_dir: str | Path | None = None,
+        precision: str = DEFAULT_PRECISION,
+        num_threads: int | None = None,
+    ) -> "Classifier":
+        """Load an artifact folder (default: the shipped model) on top of the base model.
+
+        Args:
+            path: Artifact folder; ``None`` for the default model shipped with Tonlage.
+            base_dir: Converted base model folder; ``None`` to use (and on first use build) the cache.
+            precision: ``fp32``, ``bf16`` or ``int8`` (dynamic int8 linear layers; fastest on CPU).
+            num_threads: Torch intra-op threads; ``None`` leaves torch's default.
+
+        Raises:
+            ArtifactError: The folder is not a complete Tonlage artifact.
+            BaseModelError: The base model cannot be provided.
+        """
+        from peft import PeftModel
+
+        from model.base import ensure_base_model
+
+        folder = Path(path) if path is not None else DEFAULT_ARTIFACT
+        config = read_config(folder)
+        if num_threads:
+            torch.set_num_threads(num_threads)
+        base = Path(base_dir) if base_dir is not None else ensure_base_model()
+        backbone = load_backbone(base, config.num_layers)
+        backbone = PeftModel.from_pretrained(backbone, folder / ADAPTER_DIR).merge_and_unload()
+        model = ToneModel(backbone, num_labels=len(config.labels))
+        model.load_head_state(load_file(str(folder / HEAD_NAME)))
+        quantize_for_cpu(model, precision)
+        tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
+        return cls(model, tokenizer, config, source=f"{folder} ({artifact_hash(folder)}, {precision})")
+
+    # -- scoring -----------------------------------------------------------------------------
+
+    def logits(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Raw logits ``(n, labels)``; texts longer than ``max_length`` tokens are split and max-combined."""
+        texts = check_texts(texts)
+        pieces, owners = self._pieces(texts)
+        piece_logits = self._score_pieces(pieces, batch_size)
+        out = np.full((len(texts), len(self.labels)), -np.inf, dtype=np.float32)
+        np.maximum.at(out, owners, piece_logits)
+        return out
+
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Calibrated probabilities, shape ``(n, labels)``, in input order."""
+        temperatures = np.array([self.config.temperatures[label] for label in self.labels], dtype=np.float32)
+        return 1.0 / (1.0 + np.exp(-self.logits(texts, batch_size) / temperatures))
+
+    def predict(
+        self, texts: Sequence[str], thresholds: dict[str, float] | None = None, batch_size: int = 32
+    ) -> list[list[str]]:
+        """Label lists per text, applying the artifact's thresholds (overridable per label)."""
+        return self.tags(self.predict_proba(texts, batch_size), thresholds)
+
+    def tags(self, proba: np.ndarray, thresholds: dict[str, float] | None = None) -> list[list[str]]:
+        """Turn a probability matrix into label lists."""
+        merged = {**self.config.thresholds, **(thresholds or {})}
+        unknown = set(merged) - set(self.labels)
+        if unknown:
+            raise InputError(f"Unknown label in thresholds: {', '.join(sorted(unknown))}")
+        cut = np.array([merged[label] for label in self.labels])
+        return [[label for label, hit in zip(self.labels, row) if hit] for row in proba >= cut]
+
+    def _pieces(self, texts: list[str]) -> tuple[list[list[int]], np.ndarray]:
+        """Token id lists no longer than ``max_length``, and the index of the text each belongs to."""
+        limit = self.config.max_length
+        encoded = self.tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
+        pieces, owners = [], []
+        for i, ids in enumerate(encoded):
+            if len(ids) <= limit:
+                pieces.append(ids)
+                owners.append(i)
+                continue
+            for chunk in self._split_long(texts[i], limit):
+                pieces.append(chunk)
+                owners.append(i)
+        return pieces, np.asarray(owners)
+
+    def _split_long(self, text: str, limit: int) -> list[list[int]]:
+        """Pack whole sentences into windows of at most ``limit`` tokens; cut over-long sentences."""
+        bos = [self.tokenizer.bos_token_id] if self.tokenizer.bos_token_id is not None else []
+        room = limit - len(bos)
+        windows: list[list[int]] = []
+        current: list[int] = []
+        for sentence in _SENTENCE_END.split(text):
+            ids = self.tokenizer(" " + sentence.strip() if current else sentence.strip(), add_special_tokens=False)["input_ids"]
+            if current and len(current) + len(ids) > room:
+                windows.append(current)
+                current = []
+            while len(ids) > room:  # a single sentence longer than a window: overlapping cuts
+                windows.append(ids[:room])
+                ids = ids[room // 2 :]
+            current = current + ids
+        if current:
+            windows.append(current)
+        return [bos + w for w in windows]
+
+    @torch.inference_mode()
+    def _score_pieces(self, pieces: list[list[int]], batch_size: int) -> np.ndarray:
+        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))  # length-sorted batches, little padding
+        out = np.zeros((len(pieces), len(self.labels)), dtype=np.float32)
+        pad = self.tokenizer.pad_token_id
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            width = max(len(pieces[i]) for i in batch)
+            ids = torch.full((len(batch), width), pad, dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, i in enumerate(batch):
+                ids[row, : len(pieces[i])] = torch.tensor(pieces[i])
+                mask[row, : len(pieces[i])] = 1
+            out[batch] = self.model(ids, mask).numpy()
+        return out

@@ -1,0 +1,81 @@
+"""The tone model: a truncated Gemma 3 backbone, masked mean pooling and a linear multi-label head."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import torch
+from torch import nn
+from transformers import Gemma3TextConfig, Gemma3TextModel
+
+LORA_TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+def truncated_config(config: Gemma3TextConfig, num_layers: int) -> Gemma3TextConfig:
+    """A copy of ``config`` keeping only the first ``num_layers`` decoder layers."""
+    if not 1 <= num_layers <= config.num_hidden_layers:
+        raise ValueError(f"num_layers must be between 1 and {config.num_hidden_layers}, got {num_layers}")
+    config = copy.deepcopy(config)
+    config.layer_types = list(config.layer_types[:num_layers])
+    config.num_hidden_layers = num_layers
+    config.use_cache = False
+    return config
+
+
+def load_backbone(base_dir: str | Path, num_layers: int, dtype: torch.dtype = torch.float32) -> Gemma3TextModel:
+    """Load the first ``num_layers`` layers of the converted base model from ``base_dir``, offline."""
+    from transformers.utils import logging
+
+    config = Gemma3TextConfig.from_pretrained(base_dir, local_files_only=True)
+    config = truncated_config(config, num_layers)
+    verbosity = logging.get_verbosity()
+    logging.set_verbosity_error()  # the dropped layers would be listed as "unexpected keys"
+    logging.disable_progress_bar()
+    try:
+        # The checkpoint holds a causal LM; its "model." prefix is stripped by from_pretrained.
+        return Gemma3TextModel.from_pretrained(base_dir, config=config, dtype=dtype, local_files_only=True)
+    finally:
+        logging.set_verbosity(verbosity)
+        logging.enable_progress_bar()
+
+
+class ToneModel(nn.Module):
+    """Backbone + masked mean pooling + dropout + linear head giving one logit per label.
+
+    Padding may be on either side: pooling uses the attention mask, and position ids are derived
+    from it, so left- and right-padded batches give the same logits.
+    """
+
+    def __init__(self, backbone: nn.Module, num_labels: int, dropout: float = 0.1):
+        super().__init__()
+        self.backbone = backbone
+        hidden = backbone.config.hidden_size
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden, num_labels)
+        nn.init.normal_(self.head.weight, std=0.02)
+        nn.init.zeros_(self.head.bias)
+
+    def pool(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Masked mean of the last hidden states, shape ``(batch, hidden)``, in float32."""
+        position_ids = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
+        hidden = self.backbone(
+            input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids
+        ).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        summed = (hidden * mask).sum(dim=1).float()
+        return summed / mask.sum(dim=1).float().clamp(min=1.0)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Logits of shape ``(batch, num_labels)``."""
+        pooled = self.pool(input_ids, attention_mask)
+        head_dtype = self.head.weight.dtype
+        return self.head(self.dropout(pooled.to(head_dtype))).float()
+
+    def head_state(self) -> dict[str, torch.Tensor]:
+        """The head's tensors, for saving beside the adapter."""
+        return {f"head.{k}": v.detach().float().contiguous() for k, v in self.head.state_dict().items()}
+
+    def load_head_state(self, state: dict[str, torch.Tensor]) -> None:
+        """Load tensors produced by :meth:`head_state`."""
+        self.head.load_state_dict({k.removeprefix("head."): v for k, v in state.items()})

@@ -1,0 +1,93 @@
+"""`tonlage classify`: statements from the command line, or a whole article from a file or stdin."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tonlage.common import ModelOption, PrecisionOption, ThresholdOption, clean_errors, fail, load_classifier, parse_thresholds
+
+
+def classify_cli(
+    texts: Annotated[list[str] | None, typer.Argument(help="Statements to classify; '-' reads an article from stdin.", show_default=False)] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="A news article (UTF-8 text) to segment and classify.", show_default=False)] = None,
+    lines: Annotated[bool, typer.Option("--lines", help="With --file or '-': one statement per line, no segmentation.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON object per statement.")] = False,
+    only_tagged: Annotated[bool, typer.Option("--only-tagged", help="Hide statements without any tone.")] = False,
+    threshold: ThresholdOption = None,
+    model: ModelOption = None,
+    precision: PrecisionOption = "int8",
+) -> None:
+    """Classify statements, or every statement of a news article, by tone."""
+    from model.article import classify_article, classify_texts
+
+    texts = texts or []
+    article = None
+    if file is not None:
+        if texts:
+            fail("give statements or --file, not both")
+        try:
+            article = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"cannot read {file}: {exc}")
+    elif texts == ["-"]:
+        article = sys.stdin.read()
+    elif not texts:
+        fail("give one or more statements, --file PATH, or '-' for stdin")
+    with clean_errors():
+        classifier = load_classifier(model, precision)
+        overrides = parse_thresholds(threshold, classifier.labels)
+        if article is not None and lines:
+            results = classify_texts(classifier, [l for l in article.splitlines() if l.strip()], overrides)
+        elif article is not None:
+            results = classify_article(classifier, article, overrides)
+        else:
+            results = classify_texts(classifier, texts, overrides)
+    if only_tagged:
+        results = [r for r in results if r["labels"]]
+    if json_out:
+        for result in results:
+            typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    print_table(results, classifier.labels, {**classifier.thresholds, **overrides})
+
+
+def print_table(results: list[dict], labels: list[str], thresholds: dict[str, float]) -> None:
+    """A readable table: one row per statement, scores per label, tags in bold; grouped by speaker for articles."""
+    console = Console()
+    article_mode = bool(results) and "kind" in results[0]
+    table = Table(show_lines=article_mode, expand=False)
+    table.add_column("#", justify="right", style="dim")
+    if article_mode:
+        table.add_column("speaker")
+        table.add_column("kind", style="dim")
+    table.add_column("statement", overflow="fold", max_width=70)
+    for label in labels:
+        table.add_column(f"{label}\n≥{thresholds[label]:.2f}", justify="right")
+    table.add_column("tags", style="bold")
+    order = range(len(results))
+    if article_mode:  # speakers together, in order of first appearance; narrative last
+        first = {}
+        for i, r in enumerate(results):
+            first.setdefault(r["speaker"] or "", i)
+        order = sorted(order, key=lambda i: (results[i]["speaker"] is None, first[results[i]["speaker"] or ""], i))
+    for i in order:
+        r = results[i]
+        cells = [str(i + 1)]
+        if article_mode:
+            cells += [r["speaker"] or "–", r["kind"]]
+        cells.append(r["text"])
+        for label in labels:
+            score = r["scores"][label]
+            cells.append(f"[bold red]{score:.2f}[/]" if label in r["labels"] else f"{score:.2f}")
+        cells.append(", ".join(r["labels"]) or "–")
+        table.add_row(*cells)
+    console.print(table)
+    tagged = sum(1 for r in results if r["labels"])
+    console.print(f"{len(results)} statement(s), {tagged} with a tone.", style="dim")

@@ -1,0 +1,55 @@
+"""Post-hoc calibration on dev: per-label temperatures and decision thresholds."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from sklearn.metrics import f1_score
+
+THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def fit_temperature(y_true: np.ndarray, logits: np.ndarray) -> float:
+    """The temperature T in [0.25, 10] minimising binary log loss of ``sigmoid(logits / T)``."""
+    y = np.asarray(y_true, dtype=float)
+    z = np.asarray(logits, dtype=float)
+    if y.min() == y.max():  # one class only: nothing to calibrate against
+        return 1.0
+
+    def nll(log_t: float) -> float:
+        p = np.clip(sigmoid(z / np.exp(log_t)), 1e-7, 1 - 1e-7)
+        return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+    result = minimize_scalar(nll, bounds=(np.log(0.25), np.log(10.0)), method="bounded")
+    return float(np.exp(result.x))
+
+
+def tune_threshold(y_true: np.ndarray, proba: np.ndarray) -> float:
+    """Threshold maximising F1 on the grid; ties resolved to the middle of the best plateau.
+
+    The middle of a plateau of equally good thresholds is less sensitive to a small dev set than its edge.
+    """
+    y = np.asarray(y_true).astype(int)
+    if y.sum() == 0:
+        return 0.5
+    scores = np.array([f1_score(y, proba >= t, zero_division=0) for t in THRESHOLD_GRID])
+    best = np.flatnonzero(scores >= scores.max() - 1e-9)
+    return float(THRESHOLD_GRID[best[len(best) // 2]])
+
+
+def calibrate(y_true: np.ndarray, logits: np.ndarray, labels: list[str]) -> tuple[dict[str, float], dict[str, float]]:
+    """Per-label temperatures, then thresholds on the calibrated probabilities.
+
+    Returns:
+        ``(temperatures, thresholds)``, each a dict keyed by label.
+    """
+    temperatures, thresholds = {}, {}
+    for i, label in enumerate(labels):
+        t = fit_temperature(y_true[:, i], logits[:, i])
+        temperatures[label] = round(t, 4)
+        thresholds[label] = tune_threshold(y_true[:, i], sigmoid(logits[:, i] / t))
+    return temperatures, thresholds

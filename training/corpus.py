@@ -1,0 +1,275 @@
+"""Read and validate corpus files (JSONL, one record per line) and hash them.
+
+A corpus record is a JSON object whose fields are described in `training.schema`.
+`validate_record` checks one record; `scan_jsonl` reads a file and collects every
+problem with its line number; `read_jsonl` does the same but raises `CorpusError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+
+from training.schema import ACTOR_TYPES, FORMS, HARD_CASES, LABELS, OPTIONAL_FIELDS, REQUIRED_FIELDS
+
+StrPath = str | PathLike[str]
+
+# Fields whose value must be one of a closed set (besides the label lists).
+_CLOSED_VALUES: dict[str, tuple[str, ...]] = {
+    "form": FORMS,
+    "actor_type": ACTOR_TYPES,
+    "hard_case": HARD_CASES,
+}
+_LABEL_LIST_FIELDS: tuple[str, ...] = ("labels", "label_mask")
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with a corpus file.
+
+    Attributes:
+        path: The file, as the user named it.
+        line: 1-based line number, or None for a problem of the whole file.
+        message: What is wrong, in one sentence.
+    """
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.message}"
+
+    def to_dict(self) -> dict:
+        """Return the problem as a JSON-serialisable dict."""
+        return {"path": self.path, "line": self.line, "message": self.message}
+
+
+class CorpusError(ValueError):
+    """A corpus file could not be read cleanly.
+
+    Attributes:
+        problems: Every problem found, each naming file and line.
+    """
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        shown = "\n".join(str(p) for p in self.problems[:20])
+        more = len(self.problems) - 20
+        if more > 0:
+            shown += f"\n... and {more} more"
+        super().__init__(f"{len(self.problems)} problem(s) in corpus:\n{shown}")
+
+
+@dataclass(frozen=True)
+class LineRecord:
+    """A record together with where it was read from.
+
+    Attributes:
+        path: The file, as the user named it.
+        line: 1-based line number.
+        record: The parsed JSON object.
+    """
+
+    path: str
+    line: int
+    record: dict
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    types = expected if isinstance(expected, tuple) else (expected,)
+    names = {str: "string", list: "list", bool: "boolean", dict: "object", type(None): "null", int: "integer"}
+    return " or ".join(names.get(t, t.__name__) for t in types)
+
+
+def _json_type_name(value: object) -> str:
+    names = {str: "string", list: "list", bool: "boolean", dict: "object", type(None): "null", int: "integer"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _has_type(value: object, expected: type | tuple[type, ...]) -> bool:
+    types = expected if isinstance(expected, tuple) else (expected,)
+    # bool is a subclass of int: never accept a boolean where an integer is meant, and vice versa.
+    if isinstance(value, bool):
+        return bool in types
+    return isinstance(value, types)
+
+
+def _check_label_list(field: str, value: list) -> list[str]:
+    errors = []
+    for item in value:
+        if not isinstance(item, str):
+            errors.append(f"field '{field}' must hold strings, got {_json_type_name(item)} {item!r}")
+        elif item not in LABELS:
+            errors.append(f"unknown label {item!r} in '{field}' (known: {', '.join(LABELS)})")
+    strings = [item for item in value if isinstance(item, str)]
+    dupes = sorted({item for item in strings if strings.count(item) > 1})
+    if dupes:
+        errors.append(f"duplicate label(s) in '{field}': {', '.join(dupes)}")
+    return errors
+
+
+def validate_record(rec: object) -> list[str]:
+    """Check one corpus record against the schema.
+
+    Args:
+        rec: A parsed JSON value, expected to be an object.
+
+    Returns:
+        Messages for every problem (empty when the record is valid): missing
+        required fields, wrong field types, unknown or duplicate labels, empty or
+        whitespace-only text, and values outside the closed sets (form,
+        actor_type, hard_case). Fields not in the schema are not errors here
+        (see `unknown_fields`).
+    """
+    if not isinstance(rec, dict):
+        return [f"record must be a JSON object, got {_json_type_name(rec)}"]
+    errors: list[str] = []
+    for field in REQUIRED_FIELDS:
+        if field not in rec:
+            errors.append(f"missing required field '{field}'")
+    schema = {**REQUIRED_FIELDS, **OPTIONAL_FIELDS}
+    for field, expected in schema.items():
+        if field in rec and not _has_type(rec[field], expected):
+            errors.append(
+                f"field '{field}' must be {_type_name(expected)}, got {_json_type_name(rec[field])} {rec[field]!r}"
+            )
+
+    def ok(field: str) -> bool:
+        return field in rec and _has_type(rec[field], schema[field])
+
+    if ok("id") and not rec["id"].strip():
+        errors.append("field 'id' is empty")
+    if ok("text") and not rec["text"].strip():
+        errors.append("field 'text' is empty" if not rec["text"] else "field 'text' is only whitespace")
+    for field in _LABEL_LIST_FIELDS:
+        if ok(field):
+            errors.extend(_check_label_list(field, rec[field]))
+    if ok("labels") and ok("label_mask"):
+        outside = [lab for lab in rec["labels"] if isinstance(lab, str) and lab in LABELS and lab not in rec["label_mask"]]
+        if outside:
+            errors.append(f"label(s) {', '.join(outside)} not in 'label_mask'")
+    for field, allowed in _CLOSED_VALUES.items():
+        if ok(field) and rec[field] is not None and rec[field] not in allowed:
+            errors.append(f"unknown {field} {rec[field]!r} (known: {', '.join(allowed)})")
+    return errors
+
+
+def unknown_fields(rec: dict) -> list[str]:
+    """Return the fields of `rec` that the schema does not know, in record order."""
+    known = {**REQUIRED_FIELDS, **OPTIONAL_FIELDS}
+    return [field for field in rec if field not in known]
+
+
+def scan_jsonl(path: StrPath) -> tuple[list[LineRecord], list[Problem]]:
+    """Read a JSONL corpus file, collecting problems instead of raising.
+
+    Blank lines are skipped. Lines that are not valid JSON, not an object, or
+    fail `validate_record` become problems; only valid records are returned.
+
+    Args:
+        path: The file to read.
+
+    Returns:
+        The valid records with their line numbers, and every problem found.
+    """
+    name = str(path)
+    file = Path(path)
+    if not file.exists():
+        return [], [Problem(name, None, "file not found")]
+    if not file.is_file():
+        return [], [Problem(name, None, "not a file")]
+    try:
+        text = file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        return [], [Problem(name, None, f"not UTF-8: {err}")]
+    records: list[LineRecord] = []
+    problems: list[Problem] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as err:
+            problems.append(Problem(name, number, f"malformed JSON: {err.msg} (column {err.colno})"))
+            continue
+        errors = validate_record(value)
+        if errors:
+            problems.extend(Problem(name, number, message) for message in errors)
+            continue
+        records.append(LineRecord(name, number, value))
+    return records, problems
+
+
+def read_jsonl(path: StrPath) -> list[dict]:
+    """Read a JSONL corpus file and return its records.
+
+    Args:
+        path: The file to read.
+
+    Returns:
+        The records, in file order.
+
+    Raises:
+        CorpusError: If the file is missing, or any line is malformed JSON, not
+            an object, or fails `validate_record`; lists every problem with
+            file and line.
+    """
+    records, problems = scan_jsonl(path)
+    if problems:
+        raise CorpusError(problems)
+    return [r.record for r in records]
+
+
+def file_sha256(path: StrPath) -> str:
+    """Return the SHA-256 hex digest of one file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _sort_key(path: StrPath) -> tuple[str, str]:
+    return (Path(path).name, str(Path(path).resolve()))
+
+
+def corpus_hash(paths: Iterable[StrPath]) -> str:
+    """Return one SHA-256 hex digest over several corpus files, for provenance.
+
+    Files are taken in sorted order of their file names (so the digest does not
+    depend on argument order or on relative vs absolute paths). Each file
+    contributes its name, its byte length and its bytes, so moving a line from
+    one file to the next (a change of split) changes the digest even though the
+    concatenated bytes would be the same.
+
+    Args:
+        paths: The corpus files.
+
+    Returns:
+        The hex digest.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(paths, key=_sort_key):
+        data = Path(path).read_bytes()
+        digest.update(f"{Path(path).name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+__all__ = [
+    "CorpusError",
+    "LineRecord",
+    "Problem",
+    "corpus_hash",
+    "file_sha256",
+    "read_jsonl",
+    "scan_jsonl",
+    "unknown_fields",
+    "validate_record",
+]
