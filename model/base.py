@@ -78,6 +78,8 @@ def is_valid_base_dir(path: Path) -> bool:
 def ensure_base_model(home: Path | None = None, quiet: bool = False) -> Path:
     """Return the converted base model folder, building it first if needed.
 
+    ``$TONLAGE_BASE_DIR``, when set, names a ready base model folder to use instead of the cache.
+
     The conversion (about a minute) happens once: into a temporary folder that is renamed into place,
     so an interrupted run never leaves a half-written cache. A corrupt cache is detected and rebuilt.
 
@@ -91,6 +93,11 @@ def ensure_base_model(home: Path | None = None, quiet: bool = False) -> Path:
     Raises:
         BaseModelError: The package is missing, the disk is full, or the conversion failed.
     """
+    override = os.environ.get("TONLAGE_BASE_DIR")
+    if override and home is None:
+        if not (Path(override) / "config.json").is_file():
+            raise BaseModelError(f"TONLAGE_BASE_DIR={override} is not a model folder (no config.json)")
+        return Path(override)
     target = base_model_dir(home)
     if is_valid_base_dir(target):
         return target

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -56,7 +57,9 @@ def quantize_for_cpu(model: ToneModel, precision: str) -> ToneModel:
     elif precision == "int8":
         from torch.ao.quantization import quantize_dynamic
 
-        model.backbone = quantize_dynamic(model.backbone, {torch.nn.Linear}, dtype=torch.qint8)
+        with warnings.catch_warnings():  # torch.ao is deprecated in favour of torchao, which is not pinned here
+            warnings.simplefilter("ignore")
+            model.backbone = quantize_dynamic(model.backbone, {torch.nn.Linear}, dtype=torch.qint8)
     return model
 
 

@@ -72,3 +72,25 @@ def tiny_corpus() -> dict[str, Path]:
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tiny_base, tiny_corpus, tmp_path_factory):
+    """A trainer fitted for a few steps on the tiny corpus with the tiny base, and its saved artifact."""
+    from training.trainer import Trainer
+    from training.training_args import TrainingArgs
+
+    out = tmp_path_factory.mktemp("tiny-run")
+    args = TrainingArgs(
+        train=str(tiny_corpus["train"]), dev=str(tiny_corpus["dev"]), test=str(tiny_corpus["test"]),
+        num_layers=2, max_length=32, epochs=2, batch_size=4, output=str(out), checkpoint_every=0,
+    )
+    trainer = Trainer(args, base_dir=tiny_base, progress=False).fit()
+    return trainer, trainer.save(out / "model")
+
+
+@pytest.fixture(scope="session")
+def tiny_classifier(tiny_run, tiny_base):
+    from model.classifier import Classifier
+
+    return Classifier.from_dir(tiny_run[1], base_dir=tiny_base, precision="fp32")

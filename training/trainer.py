@@ -162,7 +162,7 @@ class Trainer:
                 weight = torch.tensor(train.masks[rows], dtype=torch.float32)
                 loss = (loss_fn(logits.float(), target) * weight).sum() / weight.sum().clamp(min=1.0)
                 (loss / args.grad_accum).backward()
-                running.append(float(loss))
+                running.append(float(loss.detach()))
                 if (b + 1) % args.grad_accum == 0 or b + 1 == len(batches):
                     torch.nn.utils.clip_grad_norm_([p for _, p in trainable], 1.0)
                     optimizer.step()
@@ -280,6 +280,8 @@ class Trainer:
                 if entries:
                     optimizer.state[p] = entries
         scheduler.load_state_dict(meta.pop("scheduler"))
+        for group, lr in zip(optimizer.param_groups, scheduler.get_last_lr()):
+            group["lr"] = lr  # load_state_dict restores the schedule, not the optimiser's current rates
         best = load_file(str(ckpt / "best.safetensors")) if (ckpt / "best.safetensors").is_file() else None
         if self.progress:
             print(f"Resuming from {ckpt} at epoch {meta['epoch'] + 1}, step {meta['step']}")

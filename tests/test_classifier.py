@@ -1,0 +1,87 @@
+import json
+
+import numpy as np
+import pytest
+
+from model.artifact import ArtifactError, artifact_hash, read_config
+from model.classifier import Classifier, InputError, check_texts
+
+
+def test_check_texts_names_the_bad_position():
+    assert check_texts(["a", "b"]) == ["a", "b"]
+    with pytest.raises(InputError, match="Text 1 is empty"):
+        check_texts(["gut", "   "])
+    with pytest.raises(InputError, match="Text 0 is int"):
+        check_texts([3])
+    with pytest.raises(InputError, match="single string"):
+        check_texts("nur ein Text")
+
+
+def test_predict_proba_is_in_input_order(tiny_classifier):
+    texts = [
+        "Die Gespräche sollen am Dienstag in Genf fortgesetzt werden.",
+        "Danke für nichts",
+        "Diese Regierung ist eine verlogene Bande von Versagern und Clowns und Marionetten.",
+    ]
+    together = tiny_classifier.predict_proba(texts, batch_size=2)
+    one_by_one = np.vstack([tiny_classifier.predict_proba([t]) for t in texts])
+    assert together.shape == (3, 4)
+    np.testing.assert_allclose(together, one_by_one, atol=1e-5)
+    assert ((together > 0) & (together < 1)).all()
+
+
+def test_predict_applies_thresholds_and_overrides(tiny_classifier):
+    texts = ["Wir warnen Moskau", "Herzlichen Dank"]
+    proba = tiny_classifier.predict_proba(texts)
+    everything = tiny_classifier.predict(texts, thresholds={label: 0.0 for label in tiny_classifier.labels})
+    nothing = tiny_classifier.predict(texts, thresholds={label: 1.01 for label in tiny_classifier.labels})
+    assert everything == [tiny_classifier.labels] * 2
+    assert nothing == [[], []]
+    expected = [[l for l, p in zip(tiny_classifier.labels, row) if p >= tiny_classifier.thresholds[l]] for row in proba]
+    assert tiny_classifier.predict(texts) == expected
+    with pytest.raises(InputError, match="Unknown label"):
+        tiny_classifier.predict(texts, thresholds={"anger": 0.5})
+
+
+def test_long_text_is_split_and_max_combined(tiny_classifier):
+    limit = tiny_classifier.config.max_length
+    sentence = "Die Gespräche sollen am Dienstag in Genf fortgesetzt werden."
+    threat = "Das Terrorregime wird einen hohen Preis zahlen, warnte der Minister."
+    long_text = " ".join([sentence] * 12 + [threat])
+    pieces = tiny_classifier._split_long(long_text, limit)
+    assert len(pieces) > 1
+    assert all(len(p) <= limit for p in pieces)
+    long_logits = tiny_classifier.logits([long_text])[0]
+    part_logits = tiny_classifier.logits([sentence, threat])
+    np.testing.assert_allclose(long_logits, part_logits.max(axis=0), atol=0.05)
+
+
+def test_artifact_round_trip_and_hash(tiny_run, tiny_base):
+    trainer, path = tiny_run
+    config = read_config(path)
+    assert config.labels == ["warning", "insult", "sarcasm", "gratitude"]
+    assert config.thresholds == trainer.thresholds_
+    assert config.data["corpus_sha256"]
+    assert len(artifact_hash(path)) == 16
+    loaded = Classifier.from_dir(path, base_dir=tiny_base, precision="fp32")
+    texts = ["Wir warnen Moskau ausdrücklich", "Danke für nichts"]
+    np.testing.assert_allclose(loaded.predict_proba(texts), trainer.classifier().predict_proba(texts), atol=1e-4)
+
+
+@pytest.mark.parametrize("precision", ["bf16", "int8"])
+def test_fast_precisions_agree_with_fp32(tiny_run, tiny_base, precision):
+    path = tiny_run[1]
+    texts = ["Wir warnen Moskau ausdrücklich vor weiteren Schritten", "Herzlichen Dank an unsere Partner"]
+    reference = Classifier.from_dir(path, base_dir=tiny_base, precision="fp32").predict_proba(texts)
+    fast = Classifier.from_dir(path, base_dir=tiny_base, precision=precision).predict_proba(texts)
+    np.testing.assert_allclose(fast, reference, atol=0.05)
+
+
+def test_incomplete_artifact_gives_clear_error(tmp_path, tiny_run):
+    with pytest.raises(ArtifactError, match="not found"):
+        read_config(tmp_path / "nope")
+    with pytest.raises(ArtifactError, match="tonlage.json is missing"):
+        read_config(tmp_path)
+    (tmp_path / "tonlage.json").write_text(json.dumps({"labels": ["warning"]}))
+    with pytest.raises(ArtifactError, match="head.safetensors is missing"):
+        read_config(tmp_path)

@@ -1,0 +1,119 @@
+import csv
+import json
+import random
+
+import pytest
+from typer.testing import CliRunner
+
+from model.scoring import ScoreError, score_file
+from tonlage.cli import app
+
+STATEMENTS = [
+    "Wir warnen Moskau ausdrücklich vor weiteren Schritten",
+    "Herzlichen Dank an unsere Partner für die schnelle Hilfe",
+    "Die Gespräche sollen am Dienstag in Genf fortgesetzt werden",
+    "Danke für nichts, liebe Freunde in Brüssel",
+]
+
+
+def make_jsonl(path, n, bad_share=0.03, seed=0):
+    """n input rows; about bad_share of them malformed in assorted ways. Returns the bad row numbers."""
+    rng = random.Random(seed)
+    bad = set(rng.sample(range(n), int(n * bad_share)))
+    kinds = [b"{not json\n", b'{"id": 1, "text": ""}\n', b'{"id": 2, "text": 42}\n', b'{"id": 3}\n',
+             b'{"id": 4, "text": "\xff\xfe kaputt"}\n', b"[1, 2]\n"]
+    with open(path, "wb") as f:
+        for i in range(n):
+            if i in bad:
+                f.write(kinds[i % len(kinds)])
+            else:
+                f.write((json.dumps({"id": f"r{i}", "text": STATEMENTS[i % 4], "meta": i}, ensure_ascii=False) + "\n").encode())
+    return bad
+
+
+def test_every_row_yields_exactly_one_output_row(tiny_classifier, tmp_path):
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    bad = make_jsonl(src, 10_000)
+    summary = score_file(tiny_classifier, src, out, batch_size=256)
+    rows = [json.loads(l) for l in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 10_000 == summary.rows
+    assert summary.failed == len(bad) == 300
+    errors = [i for i, r in enumerate(rows) if "error" in r]
+    assert errors == sorted(bad)
+    good = rows[0] if 0 not in bad else rows[1]
+    assert set(good["scores"]) == set(tiny_classifier.labels)
+    assert good["meta"] in (0, 1) and good["id"].startswith("r")
+    assert not (tmp_path / "out.jsonl.partial").exists()
+    assert "line" in rows[errors[0]]["error"]
+
+
+def test_killed_run_resumes_to_identical_output(tiny_classifier, tmp_path):
+    src = tmp_path / "in.jsonl"
+    make_jsonl(src, 10_000)
+    full = tmp_path / "full.jsonl"
+    score_file(tiny_classifier, src, full, batch_size=128)
+
+    out = tmp_path / "out.jsonl"
+
+    def kill(read, total, rows):
+        if rows >= 5_000:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        score_file(tiny_classifier, src, out, batch_size=128, on_progress=kill)
+    partial = tmp_path / "out.jsonl.partial"
+    assert partial.exists() and not out.exists()
+    with open(partial, "ab") as f:  # a torn last line, as a kill mid-write leaves
+        f.write(b'{"id": "torn", "te')
+    summary = score_file(tiny_classifier, src, out, batch_size=128, resume=True)
+    assert summary.resumed_from >= 5_000
+    assert out.read_bytes() == full.read_bytes()
+
+
+def test_csv_in_csv_out(tiny_classifier, tmp_path):
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    with open(src, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "text", "source"])
+        w.writerow(["a", STATEMENTS[0], "x"])
+        w.writerow(["b", "", "y"])
+        w.writerow(["c", STATEMENTS[1]])  # too few fields
+        w.writerow(["d", "Zeile mit, Komma und „Zitat“", "z"])
+    with open(src, "ab") as f:
+        f.write(b"e,\xff\xfe kaputt,q\r\n")
+    summary = score_file(tiny_classifier, src, out)
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["id"] for r in rows] == ["a", "b", "c", "d", "e"]
+    assert summary.failed == 3
+    assert rows[0]["error"] == "" and rows[0]["score_warning"] and "labels" in rows[0]
+    assert "empty" in rows[1]["error"] and "fields" in rows[2]["error"] and "undecodable" in rows[4]["error"]
+    assert rows[3]["text"] == "Zeile mit, Komma und „Zitat“"
+
+
+def test_fatal_errors(tiny_classifier, tmp_path):
+    with pytest.raises(ScoreError, match="not found"):
+        score_file(tiny_classifier, tmp_path / "missing.jsonl", tmp_path / "o.jsonl")
+    (tmp_path / "x.txt").write_text("hi")
+    with pytest.raises(ScoreError, match="--format"):
+        score_file(tiny_classifier, tmp_path / "x.txt", tmp_path / "o.txt")
+    (tmp_path / "h.csv").write_text("id,body\n1,hallo\n")
+    with pytest.raises(ScoreError, match="no column 'text'"):
+        score_file(tiny_classifier, tmp_path / "h.csv", tmp_path / "o.csv")
+
+
+def test_cli_exit_codes(tiny_run, tiny_base, tmp_path, monkeypatch):
+    monkeypatch.setenv("TONLAGE_BASE_DIR", str(tiny_base))
+    src = tmp_path / "in.jsonl"
+    make_jsonl(src, 200, bad_share=0.05)
+    model = str(tiny_run[1])
+    runner = CliRunner()
+    ok = runner.invoke(app, ["score", str(src), "-o", str(tmp_path / "o.jsonl"), "--model", model, "-q", "--precision", "fp32"])
+    assert ok.exit_code == 0, ok.output
+    assert "200 rows" in ok.output and "10 failed" in ok.output
+    strict = runner.invoke(app, ["score", str(src), "-o", str(tmp_path / "o2.jsonl"), "--model", model, "-q", "--strict"])
+    assert strict.exit_code == 1
+    fatal = runner.invoke(app, ["score", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "o3.jsonl"), "--model", model])
+    assert fatal.exit_code == 2 and "Error: Input file not found" in fatal.output
+    bad_option = runner.invoke(app, ["score", str(src), "-o", str(tmp_path / "o4.jsonl"), "--model", model, "--batch-size", "0"])
+    assert bad_option.exit_code == 2
