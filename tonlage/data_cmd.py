@@ -12,7 +12,7 @@ from rich.table import Table
 
 from training.data_card import DataCardError, write_data_card
 from training.schema import LABELS
-from training.validate import LENGTH_BUCKETS, CheckReport, check_files
+from training.validate import CheckReport, check_files
 
 data_app = typer.Typer(
     help="Check corpus files (schema, duplicates, split leakage) and write the data card statistics.",
@@ -56,7 +56,11 @@ def _print_stats(stats: dict, console: Console) -> None:
     within = near["within_file_pairs_ge_0.5"]
     tables = [
         _table("Records per split", ["", *splits], [[r, *(splits[k][r] for k in splits)] for r in rows]),
-        _table("Label co-occurrence", ["", *LABELS], [[a, *(stats["cooccurrence"][a][b] for b in LABELS)] for a in LABELS]),
+        _table(
+            "Label co-occurrence",
+            ["", *LABELS],
+            [[a, *(stats["cooccurrence"][a][b] for b in LABELS)] for a in LABELS],
+        ),
         _table("Forms", ["form", "records"], [list(item) for item in stats["forms"].items()]),
         _table("Actor types", ["actor_type", "records"], [list(item) for item in stats["actor_types"].items()]),
         _table("Hard cases", ["hard_case", "records"], [list(item) for item in stats["hard_cases"].items()]),

@@ -291,7 +291,8 @@ def load_speech_acts_de(path: StrPath, split: str = "all") -> list[dict]:
                 continue
             labels = [SPEECH_ACT_MAP[fine]] if fine in SPEECH_ACT_MAP else []
             extra = {"orig_label": fine, "tweet": key}
-            records.append(_record("speech_acts_de", f"{key}:{number}", text, labels, SPEECH_ACT_LABELS, split, **extra))
+            rid = f"{key}:{number}"
+            records.append(_record("speech_acts_de", rid, text, labels, SPEECH_ACT_LABELS, split, **extra))
     return records
 
 

@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 
-from training.schema import ACTOR_TYPES, FORMS, HARD_CASES, LABELS, OPTIONAL_FIELDS, REQUIRED_FIELDS
+from training.schema import (
+    ACTOR_TYPES,
+    DATE_PATTERN,
+    FORMS,
+    HARD_CASES,
+    LABELS,
+    OPTIONAL_FIELDS,
+    REQUIRED_FIELDS,
+    TEXT_WORDS,
+)
 
 StrPath = str | PathLike[str]
 
@@ -24,7 +34,6 @@ _CLOSED_VALUES: dict[str, tuple[str, ...]] = {
     "actor_type": ACTOR_TYPES,
     "hard_case": HARD_CASES,
 }
-_LABEL_LIST_FIELDS: tuple[str, ...] = ("labels", "label_mask")
 
 
 @dataclass(frozen=True, order=True)
@@ -100,17 +109,17 @@ def _has_type(value: object, expected: type | tuple[type, ...]) -> bool:
     return isinstance(value, types)
 
 
-def _check_label_list(field: str, value: list) -> list[str]:
+def _check_labels(value: list) -> list[str]:
     errors = []
     for item in value:
         if not isinstance(item, str):
-            errors.append(f"field '{field}' must hold strings, got {_json_type_name(item)} {item!r}")
+            errors.append(f"field 'labels' must hold strings, got {_json_type_name(item)} {item!r}")
         elif item not in LABELS:
-            errors.append(f"unknown label {item!r} in '{field}' (known: {', '.join(LABELS)})")
+            errors.append(f"unknown label {item!r} in 'labels' (known: {', '.join(LABELS)})")
     strings = [item for item in value if isinstance(item, str)]
     dupes = sorted({item for item in strings if strings.count(item) > 1})
     if dupes:
-        errors.append(f"duplicate label(s) in '{field}': {', '.join(dupes)}")
+        errors.append(f"duplicate label(s) in 'labels': {', '.join(dupes)}")
     return errors
 
 
@@ -147,13 +156,8 @@ def validate_record(rec: object) -> list[str]:
         errors.append("field 'id' is empty")
     if ok("text") and not rec["text"].strip():
         errors.append("field 'text' is empty" if not rec["text"] else "field 'text' is only whitespace")
-    for field in _LABEL_LIST_FIELDS:
-        if ok(field):
-            errors.extend(_check_label_list(field, rec[field]))
-    if ok("labels") and ok("label_mask"):
-        outside = [lab for lab in rec["labels"] if isinstance(lab, str) and lab in LABELS and lab not in rec["label_mask"]]
-        if outside:
-            errors.append(f"label(s) {', '.join(outside)} not in 'label_mask'")
+    if ok("labels"):
+        errors.extend(_check_labels(rec["labels"]))
     for field, allowed in _CLOSED_VALUES.items():
         if ok(field) and rec[field] is not None and rec[field] not in allowed:
             errors.append(f"unknown {field} {rec[field]!r} (known: {', '.join(allowed)})")
@@ -164,6 +168,47 @@ def unknown_fields(rec: dict) -> list[str]:
     """Return the fields of `rec` that the schema does not know, in record order."""
     known = {**REQUIRED_FIELDS, **OPTIONAL_FIELDS}
     return [field for field in rec if field not in known]
+
+
+def missing_optional_fields(rec: dict) -> list[str]:
+    """Return the optional schema fields `rec` lacks (the guideline expects every field)."""
+    return [field for field in OPTIONAL_FIELDS if field not in rec]
+
+
+def record_warnings(rec: dict) -> list[str]:
+    """Check a valid record against the annotation guideline's softer rules.
+
+    These do not make a record invalid: labels out of the order of LABELS, a
+    text outside TEXT_WORDS words, a date not in DATE_PATTERN (YYYY-MM), and
+    inconsistent hard-negative fields (hard_negative with labels or without
+    hard_case; hard_case without hard_negative). Unknown and missing optional
+    fields are reported by `unknown_fields` and `missing_optional_fields`.
+
+    Args:
+        rec: A record for which `validate_record` returned no errors.
+
+    Returns:
+        One message per rule broken.
+    """
+    warnings = []
+    order = [label for label in LABELS if label in rec["labels"]]
+    if rec["labels"] != order:
+        warnings.append(f"labels {rec['labels']} are not in the order {order}")
+    words = len(rec["text"].split())
+    low, high = TEXT_WORDS
+    if not low <= words <= high:
+        warnings.append(f"text has {words} words (guideline: {low}-{high})")
+    date = rec.get("date")
+    if date is not None and not re.fullmatch(DATE_PATTERN, date):
+        warnings.append(f"date {date!r} is not YYYY-MM")
+    hard_negative, hard_case = rec.get("hard_negative"), rec.get("hard_case")
+    if hard_negative is True and rec["labels"]:
+        warnings.append(f"hard_negative is true but labels are {rec['labels']}")
+    if hard_negative is True and hard_case is None:
+        warnings.append("hard_negative is true but hard_case is missing or null")
+    if hard_case is not None and hard_negative is not True:
+        warnings.append(f"hard_case is {hard_case!r} but hard_negative is not true")
+    return warnings
 
 
 def scan_jsonl(path: StrPath) -> tuple[list[LineRecord], list[Problem]]:
@@ -268,7 +313,9 @@ __all__ = [
     "Problem",
     "corpus_hash",
     "file_sha256",
+    "missing_optional_fields",
     "read_jsonl",
+    "record_warnings",
     "scan_jsonl",
     "unknown_fields",
     "validate_record",

@@ -49,10 +49,19 @@ OPTIONAL_FIELDS: dict[str, type | tuple[type, ...]] = {
     "hard_negative": bool,
     "hard_case": (str, type(None)),
     "date": str,
-    # Partial annotation: the labels the record speaks for (default: all of LABELS).
-    "label_mask": list,
-    # Where the record comes from (e.g. an auxiliary dataset's name).
-    "source": str,
 }
 
-__all__ = ["LABELS", "FORMS", "ACTOR_TYPES", "HARD_CASES", "REQUIRED_FIELDS", "OPTIONAL_FIELDS"]
+# Annotation-guideline rules that the checker reports as warnings (training/data/GUIDELINE.md).
+TEXT_WORDS: tuple[int, int] = (5, 80)  # a statement has 5-80 words
+DATE_PATTERN: str = r"\d{4}-\d{2}"  # date is YYYY-MM of the event
+
+__all__ = [
+    "LABELS",
+    "FORMS",
+    "ACTOR_TYPES",
+    "HARD_CASES",
+    "REQUIRED_FIELDS",
+    "OPTIONAL_FIELDS",
+    "TEXT_WORDS",
+    "DATE_PATTERN",
+]

@@ -22,7 +22,17 @@ from pathlib import Path
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
-from training.corpus import LineRecord, Problem, StrPath, corpus_hash, file_sha256, scan_jsonl, unknown_fields
+from training.corpus import (
+    LineRecord,
+    Problem,
+    StrPath,
+    corpus_hash,
+    file_sha256,
+    missing_optional_fields,
+    record_warnings,
+    scan_jsonl,
+    unknown_fields,
+)
 from training.schema import ACTOR_TYPES, FORMS, HARD_CASES, LABELS
 
 NEAR_DUPLICATE_ERROR = 0.5
@@ -50,8 +60,9 @@ class CheckReport:
     Attributes:
         files: The checked files, as given.
         problems: Every error, sorted by file (in the order given) and line.
-        warnings: Things worth a look that do not fail the check (unknown
-            fields, hard negatives that carry labels).
+        warnings: Things worth a look that do not fail the check: unknown or
+            missing fields and the guideline's softer rules
+            (`training.corpus.record_warnings`).
         stats: Corpus statistics (JSON-serialisable), or None when there are
             problems.
     """
@@ -216,24 +227,25 @@ def _episode_problems(items: list[LineRecord]) -> list[Problem]:
                 Problem(
                     item.path,
                     item.line,
-                    f"episode {episode!r} straddles files: also in {_where(firsts[0])}; an episode must stay in one split",
+                    f"episode {episode!r} straddles files: also in {_where(firsts[0])}; "
+                    "an episode must stay in one split",
                 )
             )
     return problems
 
 
 def _warnings(items: list[LineRecord]) -> list[Problem]:
+    """Guideline warnings; unknown and missing fields are summed up per file and field."""
     warnings = []
-    unknown: dict[tuple[str, str], list[int]] = defaultdict(list)
+    per_field: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for item in items:
         for name in unknown_fields(item.record):
-            unknown[(item.path, name)].append(item.line)
-        if item.record.get("hard_negative") is True and item.record["labels"]:
-            warnings.append(
-                Problem(item.path, item.line, f"hard_negative is true but labels are {item.record['labels']}")
-            )
-    for (path, name), lines in unknown.items():
-        warnings.append(Problem(path, lines[0], f"unknown field {name!r} in {len(lines)} record(s) (first here)"))
+            per_field[(item.path, "unknown field", name)].append(item.line)
+        for name in missing_optional_fields(item.record):
+            per_field[(item.path, "missing field", name)].append(item.line)
+        warnings.extend(Problem(item.path, item.line, message) for message in record_warnings(item.record))
+    for (path, kind, name), lines in per_field.items():
+        warnings.append(Problem(path, lines[0], f"{kind} {name!r} in {len(lines)} record(s) (first here)"))
     return warnings
 
 

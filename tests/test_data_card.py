@@ -1,0 +1,85 @@
+"""Tests for training.data_card and `tonlage data card`."""
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tonlage.cli import app
+from training.data_card import (
+    STATS_END,
+    STATS_START,
+    DataCardError,
+    render_data_card,
+    replace_stats_block,
+    write_data_card,
+)
+from training.validate import check_files
+
+CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+TRAIN = CORPUS / "valid" / "train.jsonl"
+DEV = CORPUS / "valid" / "dev.jsonl"
+
+runner = CliRunner()
+
+
+def test_render_data_card_tables():
+    text = render_data_card(check_files([TRAIN, DEV]))
+    assert "| split | records | warning | insult | sarcasm | gratitude |" in text
+    assert "| train | 11 | 3 | 2 | 1 | 2 | 4 | 3 | 1 | 8 |" in text
+    assert "| total | 16 | 4 | 3 | 2 | 3 | 5 | 4 | 1 | 13 |" in text
+    assert "| warning | 4 | 1 | 0 | 0 |" in text  # co-occurrence row
+    assert "| `social_media` | 4 |" in text
+    assert "| 13 | 14.0 | 16.0 | 18.5 | 22 |" in text
+    assert STATS_START not in text and text.endswith("\n")
+    assert render_data_card(check_files([TRAIN, DEV])) == text  # deterministic
+
+
+def test_render_refuses_report_with_problems():
+    with pytest.raises(DataCardError):
+        render_data_card(check_files([CORPUS / "broken" / "unknown_label.jsonl"]))
+
+
+def test_replace_stats_block_keeps_prose():
+    doc = f"# Data\n\nIntro.\n\n{STATS_START}\nold\n{STATS_END}\n\nOutro.\n"
+    new = replace_stats_block(doc, "new table\n")
+    assert new == f"# Data\n\nIntro.\n\n{STATS_START}\nnew table\n{STATS_END}\n\nOutro.\n"
+    assert replace_stats_block("", "x") == f"{STATS_START}\nx\n{STATS_END}\n"
+    assert replace_stats_block("# Data", "x") == f"# Data\n\n{STATS_START}\nx\n{STATS_END}\n"
+    with pytest.raises(DataCardError):
+        replace_stats_block(f"{STATS_END}\n{STATS_START}\n", "x")
+    with pytest.raises(DataCardError):
+        replace_stats_block(f"{STATS_START}\n", "x")
+
+
+def test_write_data_card_creates_and_updates(tmp_path):
+    out = tmp_path / "data" / "README.md"
+    report = check_files([TRAIN, DEV])
+    write_data_card(report, out)
+    first = out.read_text(encoding="utf-8")
+    assert first.startswith(STATS_START)
+    out.write_text("# Corpus\n\nProse before.\n\n" + first + "\nProse after.\n", encoding="utf-8")
+    write_data_card(report, out)
+    again = out.read_text(encoding="utf-8")
+    assert again.startswith("# Corpus\n\nProse before.\n\n" + STATS_START)
+    assert again.endswith(STATS_END + "\n\nProse after.\n")
+    assert again.count(STATS_START) == 1
+
+
+def test_cli_card(tmp_path):
+    out = tmp_path / "README.md"
+    out.write_text(f"Prose.\n\n{STATS_START}\n{STATS_END}\n", encoding="utf-8")
+    result = runner.invoke(app, ["data", "card", str(TRAIN), str(DEV), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("Prose.\n\n" + STATS_START)
+    assert "| total | 16 |" in text
+
+
+def test_cli_card_with_errors_does_not_write(tmp_path):
+    out = tmp_path / "README.md"
+    broken = CORPUS / "broken" / "empty_text.jsonl"
+    result = runner.invoke(app, ["data", "card", str(broken), "--out", str(out)])
+    assert result.exit_code == 1
+    assert f"{broken}:3:" in result.output
+    assert not out.exists()
