@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors.torch import load_file
-from transformers import AutoTokenizer, PreTrainedTokenizerBase
+from transformers import PreTrainedTokenizerBase
 
 from model.artifact import ADAPTER_DIR, DEFAULT_ARTIFACT, HEAD_NAME, ArtifactConfig, artifact_hash, read_config
 from model.modeling import ToneModel, load_backbone
@@ -47,15 +48,48 @@ def prepare_tokenizer(tokenizer: PreTrainedTokenizerBase) -> PreTrainedTokenizer
     return tokenizer
 
 
+def _merged_backbone(folder: Path, base: Path, config: ArtifactConfig, cached: bool):
+    """The backbone with the LoRA adapter merged in; from the prepared cache when ``cached``."""
+    from model.prepared import is_prepared, load_prepared, prepared_dir, save_prepared
+
+    cache = prepared_dir(artifact_hash(folder), base)
+    if cached and is_prepared(cache):
+        return load_prepared(cache)
+    from peft import PeftModel
+
+    backbone = load_backbone(base, config.num_layers)
+    backbone = PeftModel.from_pretrained(backbone, folder / ADAPTER_DIR).merge_and_unload()
+    if cached:
+        save_prepared(backbone, cache)
+    return backbone
+
+
+def _float32_output(module, args, output):
+    return output.float()
+
+
 def quantize_for_cpu(model: ToneModel, precision: str) -> ToneModel:
-    """Convert a model in place for CPU inference: ``fp32``, ``bf16`` weights, or dynamic ``int8`` linears."""
+    """Convert a model in place for CPU inference: ``fp32``, ``bf16`` weights, or dynamic ``int8`` linears.
+
+    For ``int8`` the 262k-row embedding table stays in bf16 (half the memory; a lookup, not a matmul)
+    and its output is cast to float32 for the quantised layers.
+    """
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     model.eval()
-    if precision == "bf16":
-        model.backbone.to(torch.bfloat16)
+    backbone = model.backbone
+    if precision == "fp32":
+        backbone.float()
+    elif precision == "bf16":
+        backbone.to(torch.bfloat16)
     elif precision == "int8":
         from torch.ao.quantization import quantize_dynamic
+
+        embedding = backbone.embed_tokens
+        backbone.embed_tokens = torch.nn.Identity()  # keep it out of float() and quantisation
+        backbone.float()
+        backbone.embed_tokens = embedding.to(torch.bfloat16)
+        embedding.register_forward_hook(_float32_output)
 
         with warnings.catch_warnings():  # torch.ao is deprecated in favour of torchao, which is not pinned here
             warnings.simplefilter("ignore")
@@ -108,26 +142,28 @@ class Classifier:
             ArtifactError: The folder is not a complete Tonlage artifact.
             BaseModelError: The base model cannot be provided.
         """
-        from peft import PeftModel
+        from model.base import ensure_base_model, load_tokenizer
 
-        from model.base import ensure_base_model
-
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
         folder = Path(path) if path is not None else DEFAULT_ARTIFACT
         config = read_config(folder)
         if num_threads:
             torch.set_num_threads(num_threads)
         base = Path(base_dir) if base_dir is not None else ensure_base_model()
-        backbone = load_backbone(base, config.num_layers)
-        backbone = PeftModel.from_pretrained(backbone, folder / ADAPTER_DIR).merge_and_unload()
-        model = ToneModel(backbone, num_labels=len(config.labels))
-        model.load_head_state(load_file(str(folder / HEAD_NAME)))
-        quantize_for_cpu(model, precision)
-        tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
+        # The tokenizer (a 33 MB JSON) loads in a thread while the weights load and quantise.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            tokenizer = pool.submit(load_tokenizer, base)
+            backbone = _merged_backbone(folder, base, config, cached=precision != "fp32")
+            model = ToneModel(backbone, num_labels=len(config.labels))
+            model.load_head_state(load_file(str(folder / HEAD_NAME)))
+            quantize_for_cpu(model, precision)
+            tokenizer = tokenizer.result()
         return cls(model, tokenizer, config, source=f"{folder} ({artifact_hash(folder)}, {precision})")
 
     # -- scoring -----------------------------------------------------------------------------
 
-    def logits(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    def logits(self, texts: Sequence[str], batch_size: int = 16) -> np.ndarray:
         """Raw logits ``(n, labels)``; texts longer than ``max_length`` tokens are split and max-combined."""
         texts = check_texts(texts)
         pieces, owners = self._pieces(texts)
@@ -136,13 +172,13 @@ class Classifier:
         np.maximum.at(out, owners, piece_logits)
         return out
 
-    def predict_proba(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 16) -> np.ndarray:
         """Calibrated probabilities, shape ``(n, labels)``, in input order."""
         temperatures = np.array([self.config.temperatures[label] for label in self.labels], dtype=np.float32)
         return 1.0 / (1.0 + np.exp(-self.logits(texts, batch_size) / temperatures))
 
     def predict(
-        self, texts: Sequence[str], thresholds: dict[str, float] | None = None, batch_size: int = 32
+        self, texts: Sequence[str], thresholds: dict[str, float] | None = None, batch_size: int = 16
     ) -> list[list[str]]:
         """Label lists per text, applying the artifact's thresholds (overridable per label)."""
         return self.tags(self.predict_proba(texts, batch_size), thresholds)

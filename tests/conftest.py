@@ -94,3 +94,10 @@ def tiny_classifier(tiny_run, tiny_base):
     from model.classifier import Classifier
 
     return Classifier.from_dir(tiny_run[1], base_dir=tiny_base, precision="fp32")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(request, tmp_path_factory, monkeypatch):
+    """Unit tests keep their prepared-model caches out of the user's ~/.cache (slow tests use the real one)."""
+    if request.node.get_closest_marker("slow") is None:
+        monkeypatch.setenv("TONLAGE_HOME", str(tmp_path_factory.getbasetemp() / "tonlage-home"))

@@ -85,3 +85,17 @@ def test_incomplete_artifact_gives_clear_error(tmp_path, tiny_run):
     (tmp_path / "tonlage.json").write_text(json.dumps({"labels": ["warning"]}))
     with pytest.raises(ArtifactError, match="head.safetensors is missing"):
         read_config(tmp_path)
+
+
+def test_prepared_cache_is_written_once_and_reused(tiny_run, tiny_base):
+    from model.prepared import is_prepared, prepared_dir
+
+    path = tiny_run[1]
+    cache = prepared_dir(artifact_hash(path), tiny_base)
+    texts = ["Wir warnen Moskau ausdrücklich vor weiteren Schritten"]
+    first = Classifier.from_dir(path, base_dir=tiny_base, precision="bf16").predict_proba(texts)
+    assert is_prepared(cache)
+    stamp = (cache / "model.safetensors").stat().st_mtime_ns
+    second = Classifier.from_dir(path, base_dir=tiny_base, precision="bf16").predict_proba(texts)
+    assert (cache / "model.safetensors").stat().st_mtime_ns == stamp
+    np.testing.assert_allclose(first, second)

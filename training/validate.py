@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction.text import CountVectorizer
 
 from training.corpus import (
     LineRecord,
@@ -134,6 +133,8 @@ def near_duplicate_pairs(
     counts = {float(t): 0 for t in count_thresholds}
     if n < 2:
         return NearDuplicates([], None, counts)
+    from sklearn.feature_extraction.text import CountVectorizer  # slow import; only needed here
+
     vectorizer = CountVectorizer(analyzer="char", ngram_range=(5, 5), binary=True, lowercase=False, dtype=np.int32)
     try:
         matrix = vectorizer.fit_transform([normalize_text(t) for t in texts]).tocsr()

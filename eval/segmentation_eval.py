@@ -1,0 +1,263 @@
+"""Measure statement segmentation, speaker attribution and kind detection against gold.
+
+Gold files are JSON Lines, one statement per line, in article order::
+
+    {"text": ..., "start": 0, "end": 42, "speaker": "Blinken" | null,
+     "kind": "quote" | "reported" | "narrative", "labels": ["warning", ...]}
+
+with ``article[start:end] == text``.
+
+Figures (micro-averaged over all statements of all articles, plus one block per article):
+
+* ``precision`` / ``recall`` / ``f1``: a predicted statement matches a gold one when their
+  character spans overlap with IoU >= 0.5 (one-to-one, best IoU first).
+* ``exact_precision`` / ``exact_recall`` / ``exact_f1``: stricter, the spans must be equal
+  after trimming surrounding whitespace.
+* ``speaker_accuracy``: over matched gold statements of kind quote/reported; names are
+  compared leniently (case, articles, punctuation ignored; one may be a word-suffix of the
+  other, so "Blinken" matches "US-Außenminister Antony Blinken").
+* ``kind_accuracy``: over all matched statements.
+
+``match_statements`` is public so that tone scoring can reuse the same alignment.
+
+Run ``python -m eval.segmentation_eval`` to print the figures for the seed and fixtures.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from model.segmentation import segment
+
+__all__ = [
+    "evaluate_segmentation",
+    "load_gold",
+    "match_statements",
+    "normalise_speaker",
+    "speakers_match",
+]
+
+_ARTICLES = frozenset("der die das den dem des ein eine einer eines einem einen".split())
+SPEAKER_KINDS: frozenset[str] = frozenset({"quote", "reported"})
+
+
+def load_gold(path: str | Path) -> list[dict[str, Any]]:
+    """Load a gold statement file (JSON Lines).
+
+    Args:
+        path: Path to a ``*.gold.jsonl`` file.
+
+    Returns:
+        The statements as dicts, in file order.
+
+    Raises:
+        ValueError: If a line is not a JSON object with the required fields.
+    """
+    statements = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        missing = {"text", "start", "end", "kind"} - set(row) if isinstance(row, dict) else {"object"}
+        if missing:
+            raise ValueError(f"{path}:{number}: missing {sorted(missing)}")
+        statements.append(row)
+    return statements
+
+
+def _get(statement: Any, name: str) -> Any:
+    if isinstance(statement, Mapping):
+        return statement.get(name)
+    return getattr(statement, name, None)
+
+
+def _iou(a: tuple[int, int], b: tuple[int, int]) -> float:
+    intersection = max(0, min(a[1], b[1]) - max(a[0], b[0]))
+    union = max(a[1], b[1]) - min(a[0], b[0])
+    return intersection / union if union > 0 else 0.0
+
+
+def match_statements(
+    pred: Sequence[Any], gold: Sequence[Any], min_iou: float = 0.5
+) -> list[tuple[int, int]]:
+    """Align predicted with gold statements by character-span overlap.
+
+    Args:
+        pred: Predicted statements (``Statement`` objects or dicts with start/end).
+        gold: Gold statements (dicts or objects with start/end).
+        min_iou: Minimum intersection-over-union for a match.
+
+    Returns:
+        ``(pred_index, gold_index)`` pairs, one-to-one, sorted by gold index.
+    """
+    scored = []
+    for i, p in enumerate(pred):
+        p_span = (_get(p, "start"), _get(p, "end"))
+        for j, g in enumerate(gold):
+            iou = _iou(p_span, (_get(g, "start"), _get(g, "end")))
+            if iou >= min_iou:
+                scored.append((iou, i, j))
+    used_pred: set[int] = set()
+    used_gold: set[int] = set()
+    pairs = []
+    for _iou_value, i, j in sorted(scored, key=lambda item: (-item[0], item[1], item[2])):
+        if i not in used_pred and j not in used_gold:
+            used_pred.add(i)
+            used_gold.add(j)
+            pairs.append((i, j))
+    return sorted(pairs, key=lambda pair: pair[1])
+
+
+def _trimmed(article: str, start: int, end: int) -> tuple[int, int]:
+    chunk = article[start:end]
+    return start + len(chunk) - len(chunk.lstrip()), start + len(chunk.rstrip())
+
+
+def _exact_matches(article: str, pred: Sequence[Any], gold: Sequence[Any]) -> int:
+    gold_spans = {_trimmed(article, _get(g, "start"), _get(g, "end")) for g in gold}
+    pred_spans = {_trimmed(article, _get(p, "start"), _get(p, "end")) for p in pred}
+    return len(gold_spans & pred_spans)
+
+
+def normalise_speaker(name: str | None) -> list[str]:
+    """Lower-case a speaker name into words, dropping articles and punctuation.
+
+    Args:
+        name: A speaker name as written, or ``None``.
+
+    Returns:
+        The remaining words ("Das russische Außenministerium" -> ["russische", "außenministerium"]).
+    """
+    if not name:
+        return []
+    words = re.findall(r"[\w\-]+", name.lower())
+    return [w for w in words if w not in _ARTICLES]
+
+
+def speakers_match(gold: str | None, pred: str | None) -> bool:
+    """Lenient speaker comparison.
+
+    Two names match when their normalised word lists are equal or one is a suffix of the
+    other ("Blinken" ~ "US-Außenminister Antony Blinken"). ``None`` only matches ``None``.
+
+    Args:
+        gold: The gold speaker or ``None``.
+        pred: The predicted speaker or ``None``.
+
+    Returns:
+        Whether the prediction counts as correct.
+    """
+    g, p = normalise_speaker(gold), normalise_speaker(pred)
+    if not g or not p:
+        return not g and not p
+    shorter, longer = (g, p) if len(g) <= len(p) else (p, g)
+    return longer[len(longer) - len(shorter) :] == shorter
+
+
+def _ratio(numerator: int, denominator: int) -> float:
+    return numerator / denominator if denominator else 0.0
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def _figures(counts: Mapping[str, int]) -> dict[str, Any]:
+    precision = _ratio(counts["matched"], counts["predicted"])
+    recall = _ratio(counts["matched"], counts["gold"])
+    exact_precision = _ratio(counts["exact"], counts["predicted"])
+    exact_recall = _ratio(counts["exact"], counts["gold"])
+    return {
+        **counts,
+        "precision": precision,
+        "recall": recall,
+        "f1": _f1(precision, recall),
+        "exact_precision": exact_precision,
+        "exact_recall": exact_recall,
+        "exact_f1": _f1(exact_precision, exact_recall),
+        "speaker_accuracy": _ratio(counts["speaker_correct"], counts["speaker_total"]),
+        "kind_accuracy": _ratio(counts["kind_correct"], counts["matched"]),
+    }
+
+
+def _count(article: str, gold: Sequence[Any], pred: Sequence[Any]) -> dict[str, int]:
+    pairs = match_statements(pred, gold)
+    speaker_pairs = [(i, j) for i, j in pairs if _get(gold[j], "kind") in SPEAKER_KINDS]
+    return {
+        "gold": len(gold),
+        "predicted": len(pred),
+        "matched": len(pairs),
+        "exact": _exact_matches(article, pred, gold),
+        "speaker_total": len(speaker_pairs),
+        "speaker_correct": sum(
+            speakers_match(_get(gold[j], "speaker"), _get(pred[i], "speaker")) for i, j in speaker_pairs
+        ),
+        "kind_correct": sum(_get(gold[j], "kind") == _get(pred[i], "kind") for i, j in pairs),
+    }
+
+
+def evaluate_segmentation(
+    pairs: Iterable[tuple[str, Sequence[Any]]],
+    segmenter: Callable[[str], Sequence[Any]] = segment,
+) -> dict[str, Any]:
+    """Score the segmenter on (article_text, gold_statements) pairs.
+
+    Args:
+        pairs: Articles with their gold statements (e.g. from ``load_gold``).
+        segmenter: Function from article text to statements; defaults to ``segment``.
+
+    Returns:
+        Micro-averaged figures over all articles (``precision``, ``recall``, ``f1``,
+        ``exact_precision``, ``exact_recall``, ``exact_f1``, ``speaker_accuracy``,
+        ``kind_accuracy`` and the raw counts), plus ``per_article``: the same figures for
+        each article, in input order.
+    """
+    keys = ("gold", "predicted", "matched", "exact", "speaker_total", "speaker_correct", "kind_correct")
+    total = dict.fromkeys(keys, 0)
+    per_article = []
+    for article, gold in pairs:
+        counts = _count(article, gold, segmenter(article))
+        per_article.append(_figures(counts))
+        for key in keys:
+            total[key] += counts[key]
+    return {**_figures(total), "articles": len(per_article), "per_article": per_article}
+
+
+def default_gold_paths(root: str | Path | None = None) -> list[Path]:
+    """The seed article and the test fixture articles that have gold files.
+
+    Args:
+        root: Repository root; defaults to the parent of this package.
+
+    Returns:
+        Paths of the ``.txt`` articles, seed first.
+    """
+    base = Path(root) if root else Path(__file__).resolve().parent.parent
+    texts = sorted((base / "seeds").glob("*.txt")) + sorted((base / "tests/fixtures/articles").glob("*.txt"))
+    return [t for t in texts if t.with_suffix(".gold.jsonl").exists()]
+
+
+def main() -> None:  # pragma: no cover - manual report
+    """Print segmentation figures per article and overall."""
+    paths = default_gold_paths()
+    pairs = [(p.read_text(encoding="utf-8"), load_gold(p.with_suffix(".gold.jsonl"))) for p in paths]
+    result = evaluate_segmentation(pairs)
+    header = f"{'article':28} {'stmts':>5} {'F1':>6} {'exactF1':>7} {'speaker':>8} {'kind':>6}"
+    print(header)
+    for path, row in zip(paths, result["per_article"]):
+        print(
+            f"{path.stem:28} {row['gold']:>5} {row['f1']:>6.3f} {row['exact_f1']:>7.3f} "
+            f"{row['speaker_accuracy']:>8.3f} {row['kind_accuracy']:>6.3f}"
+        )
+    print(
+        f"{'overall':28} {result['gold']:>5} {result['f1']:>6.3f} {result['exact_f1']:>7.3f} "
+        f"{result['speaker_accuracy']:>8.3f} {result['kind_accuracy']:>6.3f}"
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

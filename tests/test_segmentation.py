@@ -1,0 +1,373 @@
+"""Tests for the statement segmenter (model.segmentation) and its evaluation (eval.segmentation_eval).
+
+Gold annotation conventions used in seeds/ and tests/fixtures/articles/:
+
+* Header lines (title, teaser) are narrative statements without speaker.
+* The speaker is whoever the tone belongs to: for "X habe ... gedankt, teilte Y mit" it is X
+  only when X is the subject of the verb of saying; otherwise the named source (Y).
+  A quote or Konjunktiv sentence without its own attribution continues the previous speaker.
+* "laut X" / "nach Angaben von X" alone does not make a sentence reported speech.
+* Plain disparagement is insult only; insult+sarcasm needs irony or a mocking parallel
+  (seed: "Ein rüpelhafter Versuch ..." = insult; "Wenn Amerikaner in deinem Haus sind ..."
+  = insult+sarcasm). Criticism without derogatory words ("lächerlich gemacht", "kritisierte
+  scharf") carries no label. Ironic thanks is sarcasm, not gratitude. Quoting someone else's
+  thanks is not the speaker's gratitude.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.segmentation_eval import (
+    evaluate_segmentation,
+    load_gold,
+    match_statements,
+    normalise_speaker,
+    speakers_match,
+)
+from model.labels import LABELS
+from model.segmentation import KINDS, Statement, find_quotes, segment, split_statements
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "kasachstan-2022-01.txt"
+FIXTURES = sorted((ROOT / "tests" / "fixtures" / "articles").glob("*.txt"))
+ALL_ARTICLES = [SEED, *FIXTURES]
+
+
+def _gold_path(article: Path) -> Path:
+    return article.with_suffix(".gold.jsonl")
+
+
+def _texts(text: str) -> list[str]:
+    return [s.text for s in segment(text)]
+
+
+def _by_text(text: str, fragment: str) -> Statement:
+    matches = [s for s in segment(text) if fragment in s.text]
+    assert len(matches) == 1, f"{fragment!r} in {len(matches)} statements"
+    return matches[0]
+
+
+# --------------------------------------------------------------------------- data files
+
+
+def test_seed_copy_is_byte_identical_to_shared_seed() -> None:
+    shared = Path("/work/shared/seeds/kasachstan-2022-01.txt")
+    if not shared.exists():
+        pytest.skip("shared seed directory not mounted")
+    assert SEED.read_bytes() == shared.read_bytes()
+
+
+def test_there_are_five_fixture_articles() -> None:
+    assert len(FIXTURES) == 5
+    assert all(_gold_path(f).exists() for f in FIXTURES)
+
+
+@pytest.mark.parametrize("article", ALL_ARTICLES, ids=lambda p: p.stem)
+def test_gold_offsets_and_schema(article: Path) -> None:
+    text = article.read_text(encoding="utf-8")
+    gold = load_gold(_gold_path(article))
+    previous_end = 0
+    for row in gold:
+        assert set(row) == {"text", "start", "end", "speaker", "kind", "labels"}
+        assert text[row["start"] : row["end"]] == row["text"]
+        assert text[previous_end : row["start"]].strip() == "", "gold must cover the article in order"
+        assert row["kind"] in KINDS
+        assert set(row["labels"]) <= set(LABELS)
+        assert len(row["labels"]) == len(set(row["labels"]))
+        if row["kind"] == "narrative":
+            assert row["speaker"] is None and row["labels"] == []
+        previous_end = row["end"]
+    assert text[previous_end:].strip() == ""
+
+
+@pytest.mark.parametrize("article", FIXTURES, ids=lambda p: p.stem)
+def test_fixture_articles_meet_the_brief(article: Path) -> None:
+    text = article.read_text(encoding="utf-8")
+    gold = load_gold(_gold_path(article))
+    assert 150 <= len(text.split()) <= 350
+    assert 8 <= len(gold) <= 16
+    assert {lab for row in gold for lab in row["labels"]} == set(LABELS), "all four tones"
+    assert {row["kind"] for row in gold} == set(KINDS)
+    speakers = {row["speaker"] for row in gold if row["speaker"]}
+    assert len(speakers) >= 3
+    assert any(row["labels"] == [] for row in gold if row["kind"] != "narrative"), "neutral speech too"
+
+
+def test_seed_gold_labels_follow_the_brief() -> None:
+    gold = {row["text"][:40]: row["labels"] for row in load_gold(_gold_path(SEED))}
+
+    def labels(prefix: str) -> list[str]:
+        return next(v for k, v in gold.items() if k.startswith(prefix))
+
+    assert labels("US-Außenminister Blinken hatte deshalb") == ["warning"]
+    assert labels('"Ich denke, eine Lehre') == ["warning"]
+    assert labels('"US-Außenminister Antony Blinken hat') == ["sarcasm"]
+    assert labels('"Ein rüpelhafter Versuch') == ["insult"]
+    assert labels("Die russische Regierung kritisierte") == ["insult"]
+    assert labels("Damit habe er") == []
+    assert labels('"Wenn Antony Blinken') == ["insult", "sarcasm"]
+    assert labels("Der kasachische Präsident habe") == ["gratitude"]
+    assert labels("Laut einem Bericht") == []
+    assert labels("Präsident Tokajew ordnete") == []
+
+
+# --------------------------------------------------------------------------- splitting
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Die Staaten, z. B. Frankreich und Polen, stimmten zu.",
+        "Er traf Dr. Müller und Prof. Dr. Weber in Genf.",
+        "Beteiligt waren u. a. Kampfjets bzw. Drohnen aus Nr. 3 der Liste.",
+        "Die Delegation reiste nach St. Petersburg weiter.",
+        "US-Außenminister A. Blinken reiste am 7. Januar nach Kiew.",
+        "Der 1. FC Köln spielt wie im 18. Jahrhundert.",
+        "Mehr als 4.400 Menschen wurden am 24. Feb. 2022 festgenommen.",
+        "Er zögerte … dann sprach er weiter.",
+        "Die Kosten lagen bei 4,5 Mio. Euro und damit über Art. 5 des Plans.",
+        "Die U.S. Army und die Bundeswehr übten gemeinsam.",
+    ],
+)
+def test_abbreviations_ordinals_and_numbers_do_not_split(sentence: str) -> None:
+    assert _texts(sentence) == [sentence]
+
+
+def test_real_sentence_ends_after_numbers_and_marks_still_split() -> None:
+    text = "Die Zahl stieg auf 40. Die Behörden zählten weiter. Was nun? Niemand weiß es! Es ist spät..."
+    assert _texts(text) == [
+        "Die Zahl stieg auf 40.",
+        "Die Behörden zählten weiter.",
+        "Was nun?",
+        "Niemand weiß es!",
+        "Es ist spät...",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [("„", "“"), ('"', '"'), ("»", "«"), ("«", "»"), ("“", "”")],
+)
+def test_multi_sentence_quote_stays_whole_with_its_attribution(opening: str, closing: str) -> None:
+    quote = f"{opening}Wir sind bereit. Aber nicht um jeden Preis. Das ist klar{closing}, sagte der Minister."
+    text = f"Der Außenminister Karl Brandt reiste ab. {quote} Danach begann die Sitzung."
+    assert _texts(text) == ["Der Außenminister Karl Brandt reiste ab.", quote, "Danach begann die Sitzung."]
+    assert _by_text(text, "Wir sind bereit").speaker == "Karl Brandt"
+
+
+def test_quote_before_detached_attribution_sentence_is_merged() -> None:
+    text = "„Wir stehen an eurer Seite. Daran ändert sich nichts.“ Das sagte Kanzler Ole Lund am Sonntag."
+    statements = segment(text)
+    assert len(statements) == 1
+    assert statements[0].kind == "quote"
+    assert statements[0].speaker == "Ole Lund"
+
+
+def test_split_quote_with_attribution_in_the_middle() -> None:
+    text = "„Wir lassen uns nicht provozieren“, sagte Chen, „aber wir sind vorbereitet.“ Dann ging er."
+    assert _texts(text) == [
+        "„Wir lassen uns nicht provozieren“, sagte Chen, „aber wir sind vorbereitet.“",
+        "Dann ging er.",
+    ]
+
+
+def test_nested_quotes_and_unterminated_quote() -> None:
+    text = "„Sie sagte: ‚Danke. Vielen Dank.‘ Das rührt mich“, erklärte sie. »Das bleibt so. Immer"
+    quotes = find_quotes(text)
+    assert len(quotes) == 2
+    assert text[quotes[1][0] :] == "»Das bleibt so. Immer"
+    assert len(split_statements(text)) == 2
+
+
+def test_header_lines_are_narrative_statements() -> None:
+    text = "Kreml wirft Berlin Lügen vor\nMoskau sagt, der Westen sei schuld.\n\nDer Kreml hat am Montag reagiert."
+    statements = segment(text)
+    assert [s.text for s in statements] == [
+        "Kreml wirft Berlin Lügen vor",
+        "Moskau sagt, der Westen sei schuld.",
+        "Der Kreml hat am Montag reagiert.",
+    ]
+    assert [s.kind for s in statements[:2]] == ["narrative", "narrative"]
+    assert statements[1].speaker is None
+
+
+def test_wrapped_lines_are_joined_but_line_breaks_after_sentences_split() -> None:
+    text = "Die Regierung\nhat beschlossen, die Mittel zu kürzen.\nDer Rat tagt am Montag."
+    assert _texts(text) == ["Die Regierung\nhat beschlossen, die Mittel zu kürzen.", "Der Rat tagt am Montag."]
+
+
+@pytest.mark.parametrize("article", ALL_ARTICLES, ids=lambda p: p.stem)
+def test_predicted_offsets_are_exact(article: Path) -> None:
+    text = article.read_text(encoding="utf-8")
+    statements = segment(text)
+    assert statements
+    for statement in statements:
+        assert text[statement.start : statement.end] == statement.text
+        assert statement.text == statement.text.strip()
+        assert statement.kind in KINDS
+    assert all(a.end <= b.start for a, b in zip(statements, statements[1:]))
+
+
+# --------------------------------------------------------------------------- kind
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ('"Wir kommen wieder", sagte er.', "quote"),
+        ("Er sagte: „Das ist inakzeptabel.“", "quote"),
+        ("»Niemals.«", "quote"),
+        ('Die Regierung nannte den Vorschlag "rüpelhaft".', "reported"),
+        ('OVKS-Staaten haben "Friedenstruppen" entsandt.', "narrative"),
+        ("Die Lage sei ernst, hieß es in Moskau.", "reported"),
+        ("Die Lage sei ernst.", "reported"),
+        ("Die Staatschefs hätten lange beraten.", "reported"),
+        ("Die Lage ist ernst, so der Minister.", "reported"),
+        ("Das Außenministerium teilte am Abend mit, man prüfe den Fall.", "reported"),
+        ("Das Außenministerium teilte die Einschätzung nicht.", "narrative"),
+        ("Das Erdbeben forderte mehr als 2.900 Todesopfer.", "narrative"),
+        ("Die Opposition forderte Neuwahlen.", "reported"),
+        ("Befürchtet wird, dass die Zahl höher sein könnte.", "narrative"),
+    ],
+)
+def test_kind_detection(sentence: str, kind: str) -> None:
+    assert [s.kind for s in segment(sentence)] == [kind]
+
+
+def test_partial_quote_inside_reported_speech_is_not_a_quote() -> None:
+    text = 'Tokajew habe mitgeteilt, dass sich die Lage "in Richtung einer Stabilisierung entwickelt", hieß es.'
+    assert segment(text)[0].kind == "reported"
+
+
+# --------------------------------------------------------------------------- speakers
+
+
+def test_pronoun_resolves_to_last_named_person_of_matching_gender() -> None:
+    text = (
+        "Außenministerin Lena Roth traf ihren Amtskollegen Piotr Nowak. "
+        "„Wir stehen zusammen“, sagte er. "
+        "„Das freut mich“, antwortete sie."
+    )
+    statements = segment(text)
+    assert [s.speaker for s in statements[1:]] == ["Piotr Nowak", "Lena Roth"]
+
+
+def test_pronoun_does_not_look_ahead_within_the_statement() -> None:
+    text = "Präsident Ivo Horak reiste ab. Er sagte, Kanzler Max Bauer habe ihn enttäuscht."
+    assert segment(text)[1].speaker == "Ivo Horak"
+
+
+def test_definite_description_resolves_via_colleague_and_nationality() -> None:
+    text = SEED.read_text(encoding="utf-8")
+    assert _by_text(text, "Der kasachische Präsident habe").speaker.endswith("Tokajew")
+    assert _by_text(text, "erklärte das Ministerium auf Facebook").speaker == "das russische Außenministerium"
+    assert _by_text(text, "erklärte das Außenministerium und verwies").speaker == "das russische Außenministerium"
+    assert _by_text(text, '"Ich denke, eine Lehre').speaker.endswith("Blinken")
+
+
+def test_hypernym_descriptions_and_demonstratives() -> None:
+    text = (
+        "Bundeskanzler Olaf Brandt warf Moskau Erpressung vor. "
+        "„Wir lassen uns nicht erpressen“, sagte der SPD-Politiker. "
+        "Brandt traf u. a. Premierminister Jonathan Adler. Dieser dankte Deutschland für die Hilfe."
+    )
+    statements = segment(text)
+    assert statements[1].speaker == "Olaf Brandt"
+    assert statements[-1].speaker == "Jonathan Adler"
+
+
+def test_unresolvable_pronoun_or_bare_description_gives_none() -> None:
+    assert segment("„Wir gehen“, sagte er.")[0].speaker is None
+    assert segment("Das Ministerium erklärte, man prüfe den Fall.")[0].speaker is None
+
+
+def test_unattributed_quote_continues_previous_speaker() -> None:
+    text = '"Das ist ein Skandal", erklärte das russische Außenministerium. "Ein plumper Versuch, nichts weiter."'
+    assert [s.speaker for s in segment(text)] == ["das russische Außenministerium"] * 2
+
+
+def test_narrative_has_no_speaker_and_names_with_particles_are_kept() -> None:
+    text = (
+        "EU-Kommissionspräsidentin Ursula von der Leyen reiste nach Riad. "
+        "Dort warnte sie vor Eile. "
+        "Energieminister Faisal al-Rashid dankte den Gästen."
+    )
+    statements = segment(text)
+    assert statements[0].speaker is None
+    assert statements[1].speaker == "Ursula von der Leyen"
+    assert statements[2].speaker == "Faisal al-Rashid"
+
+
+def test_apposition_and_so_attribution() -> None:
+    text = (
+        "Ein Sprecher des Ministeriums, Oberst Gao Ming, nannte die Übung eine Mahnung. "
+        "Die Lage sei ernst, so UN-Generalsekretär António Ferreira."
+    )
+    assert [s.speaker for s in segment(text)] == ["Gao Ming", "António Ferreira"]
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def test_speakers_match_is_lenient_but_not_blind() -> None:
+    assert speakers_match("Blinken", "US-Außenminister Antony Blinken")
+    assert speakers_match("das russische Außenministerium", "Das russische Außenministerium")
+    assert speakers_match(None, None)
+    assert not speakers_match("Blinken", None)
+    assert not speakers_match(None, "der Kreml")
+    assert not speakers_match("Putin", "Tokajew")
+    assert not speakers_match("das russische Außenministerium", "das Ministerium")
+    assert normalise_speaker("Der Kreml") == ["kreml"]
+
+
+def test_match_statements_pairs_by_iou() -> None:
+    gold = [{"start": 0, "end": 10}, {"start": 11, "end": 30}, {"start": 31, "end": 40}]
+    pred = [Statement("x", 0, 10, "narrative"), Statement("y", 11, 40, "narrative")]
+    assert match_statements(pred, gold) == [(0, 0), (1, 1)]
+    assert match_statements(pred, gold, min_iou=0.9) == [(0, 0)]
+
+
+def test_evaluate_segmentation_counts_errors() -> None:
+    text = "Eins ist klar. Zwei sagte er. Drei."
+    gold = [
+        {"text": "Eins ist klar.", "start": 0, "end": 14, "kind": "narrative", "speaker": None},
+        {"text": "Zwei sagte er. Drei.", "start": 15, "end": 35, "kind": "reported", "speaker": "Hans"},
+    ]
+    result = evaluate_segmentation([(text, gold)])
+    assert result["gold"] == 2 and result["predicted"] == 3
+    assert result["matched"] == 2  # "Zwei sagte er." overlaps the second gold span with IoU 0.7
+    assert result["exact"] == 1
+    assert result["precision"] == pytest.approx(2 / 3)
+    assert result["recall"] == 1.0
+    assert result["speaker_total"] == 1 and result["speaker_accuracy"] == 0.0
+    assert result["per_article"][0]["f1"] == result["f1"]
+
+
+def test_load_gold_rejects_incomplete_rows(tmp_path: Path) -> None:
+    path = tmp_path / "bad.gold.jsonl"
+    path.write_text(json.dumps({"text": "x", "start": 0}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="missing"):
+        load_gold(path)
+
+
+@pytest.mark.parametrize("article", ALL_ARTICLES, ids=lambda p: p.stem)
+def test_segmentation_quality_per_article(article: Path) -> None:
+    text = article.read_text(encoding="utf-8")
+    result = evaluate_segmentation([(text, load_gold(_gold_path(article)))])
+    assert result["f1"] >= 0.9
+    assert result["speaker_accuracy"] >= 0.8
+    assert result["kind_accuracy"] >= 0.8
+
+
+def test_segmentation_quality_overall() -> None:
+    pairs = [(a.read_text(encoding="utf-8"), load_gold(_gold_path(a))) for a in ALL_ARTICLES]
+    result = evaluate_segmentation(pairs)
+    assert result["articles"] == 6
+    assert result["f1"] >= 0.9
+    assert result["exact_f1"] >= 0.9
+    assert result["speaker_accuracy"] >= 0.8
+    assert result["kind_accuracy"] >= 0.9
