@@ -59,29 +59,29 @@ def classify_cli(
 
 
 def print_table(results: list[dict], labels: list[str], thresholds: dict[str, float]) -> None:
-    """A readable table: one row per statement, scores per label, tags in bold; grouped by speaker for articles."""
+    """A readable table: one row per statement, scores per label, tagged scores in bold red.
+
+    Articles are grouped by speaker (in order of first appearance; narrative sentences last).
+    """
     console = Console()
     article_mode = bool(results) and "kind" in results[0]
-    table = Table(show_lines=article_mode, expand=False)
-    table.add_column("#", justify="right", style="dim")
+    caption = "thresholds: " + ", ".join(f"{label} ≥ {thresholds[label]:.2f}" for label in labels)
+    table = Table(show_lines=article_mode, caption=caption)
     if article_mode:
-        table.add_column("speaker")
-        table.add_column("kind", style="dim")
-    table.add_column("statement", overflow="fold", max_width=70)
+        table.add_column("speaker", max_width=18, overflow="fold")
+    table.add_column("statement", overflow="fold", ratio=1, min_width=24)
     for label in labels:
-        table.add_column(f"{label}\n≥{thresholds[label]:.2f}", justify="right")
-    table.add_column("tags", style="bold")
-    order = range(len(results))
-    if article_mode:  # speakers together, in order of first appearance; narrative last
-        first = {}
+        table.add_column(label[:4], justify="right", no_wrap=True)
+    table.add_column("tags", style="bold", max_width=12, overflow="fold")
+    order = list(range(len(results)))
+    if article_mode:
+        first: dict[str, int] = {}
         for i, r in enumerate(results):
             first.setdefault(r["speaker"] or "", i)
-        order = sorted(order, key=lambda i: (results[i]["speaker"] is None, first[results[i]["speaker"] or ""], i))
+        order.sort(key=lambda i: (results[i]["speaker"] is None, first[results[i]["speaker"] or ""], i))
     for i in order:
         r = results[i]
-        cells = [str(i + 1)]
-        if article_mode:
-            cells += [r["speaker"] or "–", r["kind"]]
+        cells = [f"{r['speaker'] or '–'}\n[dim]{r['kind']}[/]"] if article_mode else []
         cells.append(r["text"])
         for label in labels:
             score = r["scores"][label]
