@@ -22,7 +22,7 @@ def classify_cli(
     only_tagged: Annotated[bool, typer.Option("--only-tagged", help="Hide statements without any tone.")] = False,
     threshold: ThresholdOption = None,
     model: ModelOption = None,
-    precision: PrecisionOption = "int8",
+    precision: PrecisionOption = "bf16",
 ) -> None:
     """Classify statements, or every statement of a news article, by tone."""
     from model.article import classify_article, classify_texts

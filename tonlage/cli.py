@@ -2,6 +2,7 @@
 
 import typer
 
+from tonlage.bench_cmd import bench_cli
 from tonlage.classify_cmd import classify_cli
 from tonlage.data_cmd import data_app
 from tonlage.evaluate_cmd import compare_cli, evaluate_cli
@@ -21,6 +22,7 @@ app.command("train")(train_cli)
 app.command("info")(info_cli)
 app.command("evaluate")(evaluate_cli)
 app.command("compare")(compare_cli)
+app.command("bench")(bench_cli)
 app.add_typer(data_app, name="data")
 
 

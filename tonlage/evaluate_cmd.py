@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -25,7 +24,7 @@ def evaluate_cli(
     probe_layer: Annotated[int, typer.Option("--probe-layer", help="Base-model layer pooled by the probe baseline.", min=1)] = 9,
     base_dir: Annotated[Path | None, typer.Option("--base-dir", help="Converted base model folder (default: the cache).", show_default=False)] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Texts per model batch.", min=1)] = 32,
-    precision: PrecisionOption = "int8",
+    precision: PrecisionOption = "bf16",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
 ) -> None:
     """Evaluate a model on labelled data: metrics with intervals, baselines, calibration, errors, breakdowns."""
@@ -40,12 +39,20 @@ def evaluate_cli(
         if not quiet:
             typer.echo(f"tonlage: {message}", err=True)
 
+    command = ["tonlage", "evaluate", "--data", str(data), "--out", str(out)]
+    for flag, value in (("--model", model), ("--train", train), ("--dev", dev), ("--base-dir", base_dir)):
+        if value is not None:
+            command += [flag, str(value)]
+    command += ["--baselines" if baselines else "--no-baselines", "--bootstrap", str(bootstrap), "--seed", str(seed),
+                "--probe-layer", str(probe_layer), "--precision", precision, "--batch-size", str(batch_size)]
+    if model_card:
+        command.append("--model-card")
     with clean_errors(code=2):
         try:
             metrics = evaluate(
                 data, out, model=model, train=train, dev=dev, baselines=baselines, base_dir=base_dir,
                 probe_layer=probe_layer, n_boot=bootstrap, seed=seed, precision=precision, batch_size=batch_size,
-                model_card=model_card, command=shlex.join(["tonlage", *sys.argv[1:]]), log=log,
+                model_card=model_card, command=shlex.join(command), log=log,
             )
         except EvaluationError as exc:
             fail(str(exc))

@@ -22,7 +22,7 @@ def score_cli(
     segment: Annotated[bool, typer.Option("--segment", help="Treat each row as an article: one output row per statement.")] = False,
     threshold: ThresholdOption = None,
     model: ModelOption = None,
-    precision: PrecisionOption = "int8",
+    precision: PrecisionOption = "bf16",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Score every row of a corpus; malformed rows get an `error` field instead of a traceback.

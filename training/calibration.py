@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.optimize import minimize_scalar
-from sklearn.metrics import f1_score
+
+from eval.metrics import threshold_sweep
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 
@@ -32,11 +33,12 @@ def tune_threshold(y_true: np.ndarray, proba: np.ndarray) -> float:
     """Threshold maximising F1 on the grid; ties resolved to the middle of the best plateau.
 
     The middle of a plateau of equally good thresholds is less sensitive to a small dev set than its edge.
+    A label without positives keeps 0.5.
     """
     y = np.asarray(y_true).astype(int)
     if y.sum() == 0:
         return 0.5
-    scores = np.array([f1_score(y, proba >= t, zero_division=0) for t in THRESHOLD_GRID])
+    scores = np.asarray(threshold_sweep(y, proba, THRESHOLD_GRID))
     best = np.flatnonzero(scores >= scores.max() - 1e-9)
     return float(THRESHOLD_GRID[best[len(best) // 2]])
 
