@@ -282,7 +282,7 @@ def _flush_batch(classifier, batch: list[InputRow], writer: _Writer, summary: Sc
     valid = [row for row in batch if row.error is None]
     results: dict[int, tuple[list[str], dict[str, float]]] = {}
     if valid:
-        proba = classifier.predict_proba([row.text for row in valid], batch_size=len(valid))
+        proba = classifier.predict_proba([row.text for row in valid])
         tags = classifier.tags(proba, thresholds)
         for row, p, t in zip(valid, proba, tags):
             results[id(row)] = (t, {label: round(float(x), 6) for label, x in zip(classifier.labels, p)})

@@ -17,8 +17,8 @@ from safetensors.torch import load_file, save_file
 
 from eval.metrics import label_scores, multi_hot
 from model.artifact import ADAPTER_DIR, HEAD_NAME, ArtifactConfig, write_config
-from model.base import BASE_MODEL_NAME, BASE_PACKAGE, ensure_base_model, gguf_sha256
-from model.classifier import Classifier, prepare_tokenizer
+from model.base import BASE_MODEL_NAME, BASE_PACKAGE, ensure_base_model, gguf_sha256, load_tokenizer
+from model.classifier import Classifier
 from model.labels import LABELS
 from model.modeling import LORA_TARGET_MODULES, ToneModel, load_backbone
 from training.calibration import calibrate, sigmoid
@@ -116,9 +116,7 @@ class Trainer:
         if args.threads:
             torch.set_num_threads(args.threads)
         base = Path(self.base_dir) if self.base_dir else ensure_base_model()
-        from transformers import AutoTokenizer
-
-        self.tokenizer_ = prepare_tokenizer(AutoTokenizer.from_pretrained(base, local_files_only=True))
+        self.tokenizer_ = load_tokenizer(base)
         self.data_ = load_training_data(args, self.tokenizer_)
         train, dev = self.data_.train, self.data_.dev
         model = self._build_model(base)
