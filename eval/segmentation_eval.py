@@ -241,8 +241,34 @@ def default_gold_paths(root: str | Path | None = None) -> list[Path]:
     return [t for t in texts if t.with_suffix(".gold.jsonl").exists()]
 
 
+def evaluate_article_tones(classifier: Any, pairs: Sequence[tuple[str, Sequence[Any]]]) -> dict[str, Any]:
+    """Tone scores of the whole article pipeline (segment, attribute, classify) against gold statements.
+
+    Every gold statement counts once: its predicted labels are those of the matched predicted statement,
+    or none when the segmenter missed it.
+    """
+    from eval.metrics import label_scores, multi_hot
+    from model.article import classify_article
+
+    gold_labels, pred_labels = [], []
+    for article, gold in pairs:
+        results = classify_article(classifier, article)
+        matched = {j: i for i, j in match_statements(results, gold)}
+        for j, statement in enumerate(gold):
+            gold_labels.append(list(_get(statement, "labels")))
+            pred_labels.append(results[matched[j]]["labels"] if j in matched else [])
+    labels = list(classifier.labels)
+    return label_scores(multi_hot(gold_labels, labels), multi_hot(pred_labels, labels), labels)
+
+
 def main() -> None:  # pragma: no cover - manual report
-    """Print segmentation figures per article and overall."""
+    """Print segmentation figures per article and overall; with ``--tones``, tone F1 of a model too."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Segmentation, speaker and tone figures on the gold articles.")
+    parser.add_argument("--tones", action="store_true", help="also classify with a model and report tone F1")
+    parser.add_argument("--model", default=None, help="artifact folder (default: the shipped model)")
+    args = parser.parse_args()
     paths = default_gold_paths()
     pairs = [(p.read_text(encoding="utf-8"), load_gold(p.with_suffix(".gold.jsonl"))) for p in paths]
     result = evaluate_segmentation(pairs)
@@ -257,6 +283,13 @@ def main() -> None:  # pragma: no cover - manual report
         f"{'overall':28} {result['gold']:>5} {result['f1']:>6.3f} {result['exact_f1']:>7.3f} "
         f"{result['speaker_accuracy']:>8.3f} {result['kind_accuracy']:>6.3f}"
     )
+    if args.tones:
+        from model.classifier import Classifier
+
+        scores = evaluate_article_tones(Classifier.from_dir(args.model), pairs)
+        print(f"\ntone F1 over {scores['n']} gold statements: macro {scores['macro_f1']:.3f}, micro {scores['micro_f1']:.3f}")
+        for label, row in scores["per_label"].items():
+            print(f"  {label:10} P {row['precision']:.3f}  R {row['recall']:.3f}  F1 {row['f1']:.3f}  (support {row['support']})")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -371,3 +371,15 @@ def test_segmentation_quality_overall() -> None:
     assert result["exact_f1"] >= 0.9
     assert result["speaker_accuracy"] >= 0.8
     assert result["kind_accuracy"] >= 0.9
+
+
+def test_article_tone_scoring_counts_every_gold_statement(tiny_classifier):
+    from eval.segmentation_eval import default_gold_paths, evaluate_article_tones, load_gold
+
+    paths = default_gold_paths()
+    pairs = [(p.read_text(encoding="utf-8"), load_gold(p.with_suffix(".gold.jsonl"))) for p in paths]
+    scores = evaluate_article_tones(tiny_classifier, pairs)
+    assert scores["n"] == sum(len(gold) for _, gold in pairs)
+    support = sum(row["support"] for row in scores["per_label"].values())
+    assert support == sum(len(s["labels"]) for _, gold in pairs for s in gold)
+    assert 0.0 <= scores["macro_f1"] <= 1.0
