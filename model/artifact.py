@@ -38,6 +38,7 @@ class ArtifactConfig:
     Attributes:
         labels: Label names in output order.
         num_layers: Decoder layers of the base model kept.
+        pooling: ``mean`` or ``mean_last`` (see ``model.modeling.ToneModel``).
         max_length: Maximum tokens per window at inference.
         thresholds: Per-label decision thresholds on calibrated probabilities.
         temperatures: Per-label temperatures applied to logits before the sigmoid.
@@ -51,6 +52,7 @@ class ArtifactConfig:
     labels: list[str] = field(default_factory=lambda: list(LABELS))
     num_layers: int = 12
     max_length: int = 256
+    pooling: str = "mean"
     thresholds: dict[str, float] = field(default_factory=lambda: {label: 0.5 for label in LABELS})
     temperatures: dict[str, float] = field(default_factory=lambda: {label: 1.0 for label in LABELS})
     base_model: dict[str, Any] = field(default_factory=dict)

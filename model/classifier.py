@@ -155,7 +155,7 @@ class Classifier:
         with ThreadPoolExecutor(max_workers=1) as pool:
             tokenizer = pool.submit(load_tokenizer, base)
             backbone = _merged_backbone(folder, base, config, cached=precision != "fp32")
-            model = ToneModel(backbone, num_labels=len(config.labels))
+            model = ToneModel(backbone, num_labels=len(config.labels), pooling=config.pooling)
             model.load_head_state(load_file(str(folder / HEAD_NAME)))
             quantize_for_cpu(model, precision)
             tokenizer = tokenizer.result()

@@ -40,31 +40,45 @@ def load_backbone(base_dir: str | Path, num_layers: int, dtype: torch.dtype = to
         logging.enable_progress_bar()
 
 
-class ToneModel(nn.Module):
-    """Backbone + masked mean pooling + dropout + linear head giving one logit per label.
+POOLINGS = ("mean", "mean_last")
 
+
+class ToneModel(nn.Module):
+    """Backbone + pooling + dropout + linear head giving one logit per label.
+
+    Pooling is the masked mean of the last hidden states (``mean``), or that mean concatenated with the
+    last token's state (``mean_last``). The backbone is causal, so only the last token has seen the
+    whole statement, including the verb that German puts last ("... für seine Hilfe gedankt").
     Padding may be on either side: pooling uses the attention mask, and position ids are derived
     from it, so left- and right-padded batches give the same logits.
     """
 
-    def __init__(self, backbone: nn.Module, num_labels: int, dropout: float = 0.1):
+    def __init__(self, backbone: nn.Module, num_labels: int, dropout: float = 0.1, pooling: str = "mean"):
         super().__init__()
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, got {pooling!r}")
         self.backbone = backbone
-        hidden = backbone.config.hidden_size
+        self.pooling = pooling
+        hidden = backbone.config.hidden_size * (2 if pooling == "mean_last" else 1)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden, num_labels)
         nn.init.normal_(self.head.weight, std=0.02)
         nn.init.zeros_(self.head.bias)
 
     def pool(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Masked mean of the last hidden states, shape ``(batch, hidden)``, in float32."""
+        """Pooled statement vectors, shape ``(batch, head input)``, in float32."""
         position_ids = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
         hidden = self.backbone(
             input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids
         ).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         summed = (hidden * mask).sum(dim=1).float()
-        return summed / mask.sum(dim=1).float().clamp(min=1.0)
+        mean = summed / mask.sum(dim=1).float().clamp(min=1.0)
+        if self.pooling == "mean":
+            return mean
+        positions = torch.arange(attention_mask.shape[1], device=attention_mask.device)
+        last = (attention_mask.long() * positions).argmax(dim=1)
+        return torch.cat([mean, hidden[torch.arange(hidden.shape[0]), last].float()], dim=-1)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Logits of shape ``(batch, num_labels)``."""

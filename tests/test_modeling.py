@@ -44,3 +44,18 @@ def test_head_state_round_trip(tiny_base):
         a.head.weight.fill_(0.5)
     b.load_head_state(a.head_state())
     assert torch.equal(a.head.weight, b.head.weight)
+
+
+def test_mean_last_pooling_ignores_padding_side_and_sees_the_last_token(tiny_base):
+    torch.manual_seed(0)
+    model = ToneModel(load_backbone(tiny_base, 2), num_labels=4, pooling="mean_last").eval()
+    assert model.head.in_features == 2 * model.backbone.config.hidden_size
+    right = model(torch.tensor([[2, 5, 6, 0, 0]]), torch.tensor([[1, 1, 1, 0, 0]]))
+    left = model(torch.tensor([[0, 0, 2, 5, 6]]), torch.tensor([[0, 0, 1, 1, 1]]))
+    torch.testing.assert_close(right, left, atol=1e-5, rtol=1e-4)
+    with torch.no_grad():
+        pooled = model.pool(torch.tensor([[2, 5, 6]]), torch.tensor([[1, 1, 1]]))
+        hidden = model.backbone(input_ids=torch.tensor([[2, 5, 6]])).last_hidden_state
+    torch.testing.assert_close(pooled[0, 32:], hidden[0, -1].float(), atol=1e-5, rtol=1e-4)
+    with pytest.raises(ValueError, match="pooling"):
+        ToneModel(load_backbone(tiny_base, 1), num_labels=4, pooling="max")

@@ -97,7 +97,7 @@ class Trainer:
             bias="none",
         )
         backbone = get_peft_model(backbone, lora)
-        return ToneModel(backbone, num_labels=len(LABELS), dropout=self.args.dropout)
+        return ToneModel(backbone, num_labels=len(LABELS), dropout=self.args.dropout, pooling=self.args.pooling)
 
     def _pos_weight(self, data: TrainingData) -> torch.Tensor:
         if self.args.pos_weight == "none":
@@ -313,6 +313,7 @@ class Trainer:
             labels=list(LABELS),
             num_layers=args.num_layers,
             max_length=args.max_length,
+            pooling=args.pooling,
             thresholds=self.thresholds_,
             temperatures=self.temperatures_,
             base_model={"name": BASE_MODEL_NAME, "package": BASE_PACKAGE, "gguf_sha256": gguf_sha256()},

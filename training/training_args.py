@@ -37,6 +37,7 @@ class TrainingArgs:
     # [model]
     num_layers: int = 12
     max_length: int = 192
+    pooling: str = "mean_last"
     lora_r: int = 8
     lora_alpha: int = 16
     lora_dropout: float = 0.05
@@ -101,6 +102,7 @@ class TrainingArgs:
             (self.batch_size >= 1 and self.grad_accum >= 1, "batch_size and grad_accum must be >= 1"),
             (self.lr > 0 and self.head_lr > 0, "learning rates must be > 0"),
             (self.pos_weight in ("none", "sqrt", "full"), "pos_weight must be none, sqrt or full"),
+            (self.pooling in ("mean", "mean_last"), "pooling must be mean or mean_last"),
             (0 <= self.dropout < 1 and 0 <= self.lora_dropout < 1, "dropouts must be in [0, 1)"),
         ]
         for ok, message in checks:
