@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,7 @@ from safetensors.torch import load_file
 from transformers import PreTrainedTokenizerBase
 
 from model.artifact import ADAPTER_DIR, DEFAULT_ARTIFACT, HEAD_NAME, ArtifactConfig, artifact_hash, read_config
-from model.modeling import ToneModel, load_backbone
+from model.modeling import ToneModel, load_backbone, pad_batch
 
 PRECISIONS = ("fp32", "bf16", "int8")
 DEFAULT_PRECISION = "bf16"  # int8 is faster but moves logits by up to 0.5 on Gemma; bf16 stays within 0.01
@@ -230,14 +230,8 @@ class Classifier:
     def _score_pieces(self, pieces: list[list[int]], batch_size: int) -> np.ndarray:
         order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))  # length-sorted batches, little padding
         out = np.zeros((len(pieces), len(self.labels)), dtype=np.float32)
-        pad = self.tokenizer.pad_token_id
         for start in range(0, len(order), batch_size):
             batch = order[start : start + batch_size]
-            width = max(len(pieces[i]) for i in batch)
-            ids = torch.full((len(batch), width), pad, dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for row, i in enumerate(batch):
-                ids[row, : len(pieces[i])] = torch.tensor(pieces[i])
-                mask[row, : len(pieces[i])] = 1
+            ids, mask = pad_batch([pieces[i] for i in batch], self.tokenizer.pad_token_id)
             out[batch] = self.model(ids, mask).numpy()
         return out

@@ -43,6 +43,17 @@ def load_backbone(base_dir: str | Path, num_layers: int, dtype: torch.dtype = to
 POOLINGS = ("mean", "mean_last")
 
 
+def pad_batch(sequences: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-padded ``(input_ids, attention_mask)`` tensors for token id lists of varying length."""
+    width = max(len(seq) for seq in sequences)
+    ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for row, seq in enumerate(sequences):
+        ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+        mask[row, : len(seq)] = 1
+    return ids, mask
+
+
 class ToneModel(nn.Module):
     """Backbone + pooling + dropout + linear head giving one logit per label.
 

@@ -20,7 +20,7 @@ from model.artifact import ADAPTER_DIR, HEAD_NAME, ArtifactConfig, write_config
 from model.base import BASE_MODEL_NAME, BASE_PACKAGE, ensure_base_model, gguf_sha256, load_tokenizer
 from model.classifier import Classifier
 from model.labels import LABELS
-from model.modeling import LORA_TARGET_MODULES, ToneModel, load_backbone
+from model.modeling import LORA_TARGET_MODULES, ToneModel, load_backbone, pad_batch
 from training.calibration import calibrate, sigmoid
 from training.data_pipeline import TrainingData, load_training_data
 from training.training_args import TrainingArgs
@@ -51,13 +51,7 @@ def length_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generato
 
 
 def collate(input_ids: list[list[int]], rows: np.ndarray, pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(input_ids[i]) for i in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for r, i in enumerate(rows):
-        ids[r, : len(input_ids[i])] = torch.tensor(input_ids[i])
-        mask[r, : len(input_ids[i])] = 1
-    return ids, mask
+    return pad_batch([input_ids[i] for i in rows], pad_id)
 
 
 class Trainer:
