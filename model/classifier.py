@@ -58,7 +58,9 @@ def _merged_backbone(folder: Path, base: Path, config: ArtifactConfig, cached: b
     from peft import PeftModel
 
     backbone = load_backbone(base, config.num_layers)
-    backbone = PeftModel.from_pretrained(backbone, folder / ADAPTER_DIR).merge_and_unload()
+    with warnings.catch_warnings():  # peft calls a transformers API that warns of its own deprecation
+        warnings.simplefilter("ignore", FutureWarning)
+        backbone = PeftModel.from_pretrained(backbone, folder / ADAPTER_DIR).merge_and_unload()
     if cached:
         save_prepared(backbone, cache)
     return backbone

@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,7 +91,9 @@ class Trainer:
             target_modules=list(LORA_TARGET_MODULES),
             bias="none",
         )
-        backbone = get_peft_model(backbone, lora)
+        with warnings.catch_warnings():  # peft calls a transformers API that warns of its own deprecation
+            warnings.simplefilter("ignore", FutureWarning)
+            backbone = get_peft_model(backbone, lora)
         return ToneModel(backbone, num_labels=len(LABELS), dropout=self.args.dropout, pooling=self.args.pooling)
 
     def _pos_weight(self, data: TrainingData) -> torch.Tensor:
