@@ -139,7 +139,7 @@ def test_lexicon_fires_on_obvious_cues():
     assert lexicon_scores(["Clown"], ["unknown"])[0, 0] == 0.0
 
 
-def test_threshold_tuning_picks_the_middle_of_the_best_plateau():
+def test_threshold_tuning_prefers_the_middle_within_tolerance():
     from sklearn.metrics import f1_score
 
     from training.calibration import THRESHOLD_GRID, tune_threshold
@@ -149,6 +149,11 @@ def test_threshold_tuning_picks_the_middle_of_the_best_plateau():
         y = rng.integers(0, 2, 40)
         scores = np.clip(y * 0.3 + rng.random(40) * 0.7, 0, 1)
         reference = np.array([f1_score(y, scores >= t, zero_division=0) for t in THRESHOLD_GRID])
-        best = np.flatnonzero(reference >= reference.max() - 1e-9)
-        assert tune_threshold(y, scores) == float(THRESHOLD_GRID[best[len(best) // 2]])
+        chosen = tune_threshold(y, scores)
+        assert reference[np.flatnonzero(THRESHOLD_GRID == chosen)[0]] >= reference.max() - 0.01 - 1e-9
+        exact = tune_threshold(y, scores, tolerance=0.0)
+        assert reference[np.flatnonzero(THRESHOLD_GRID == exact)[0]] == reference.max()
+    # A flat plateau from 0.05 to 0.95 resolves to 0.5, not to an edge.
+    y = np.array([0, 0, 1, 1])
+    assert tune_threshold(y, np.array([0.0, 0.01, 0.99, 1.0])) == 0.5
     assert tune_threshold(np.zeros(5), np.linspace(0, 1, 5)) == 0.5
