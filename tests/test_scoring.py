@@ -117,3 +117,21 @@ def test_cli_exit_codes(tiny_run, tiny_base, tmp_path, monkeypatch):
     assert fatal.exit_code == 2 and "Error: Input file not found" in fatal.output
     bad_option = runner.invoke(app, ["score", str(src), "-o", str(tmp_path / "o4.jsonl"), "--model", model, "--batch-size", "0"])
     assert bad_option.exit_code == 2
+
+
+def test_segment_mode_writes_one_row_per_statement(tiny_classifier, tmp_path):
+    from conftest import REPO
+    from model.scoring import segment_file
+
+    article = (REPO / "seeds" / "kasachstan-2022-01.txt").read_text(encoding="utf-8")
+    src, out = tmp_path / "docs.jsonl", tmp_path / "out.jsonl"
+    src.write_text(json.dumps({"id": "kz", "text": article}, ensure_ascii=False) + "\n" + '{"id": "leer", "text": ""}\n', encoding="utf-8")
+    summary = segment_file(tiny_classifier, src, out)
+    rows = [json.loads(l) for l in out.read_text(encoding="utf-8").splitlines()]
+    statements = [r for r in rows if r["id"] == "kz"]
+    assert [r["statement"] for r in statements] == list(range(len(statements))) and len(statements) > 10
+    assert all(article[r["start"] : r["end"]] == r["text"] for r in statements)
+    assert rows[-1] == {"id": "leer", "error": "line 2: field 'text' is empty"}
+    assert (summary.rows, summary.scored, summary.failed) == (2, 1, 1)
+    with pytest.raises(ScoreError, match="--resume"):
+        segment_file(tiny_classifier, src, out, resume=True)
