@@ -63,7 +63,8 @@ def print_table(results: list[dict], labels: list[str], thresholds: dict[str, fl
 
     Articles are grouped by speaker (in order of first appearance; narrative sentences last).
     """
-    console = Console()
+    # Piped output has no terminal width; rich would assume 80 columns and crop the tags.
+    console = Console(width=None if sys.stdout.isatty() else 140)
     article_mode = bool(results) and "kind" in results[0]
     caption = "thresholds: " + ", ".join(f"{label} ≥ {thresholds[label]:.2f}" for label in labels)
     table = Table(show_lines=article_mode, caption=caption)
