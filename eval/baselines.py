@@ -182,15 +182,14 @@ def frozen_features(
         Float32 array ``(n, hidden)``.
     """
     import torch
-    from transformers import AutoTokenizer
 
-    from model.classifier import prepare_tokenizer
+    from model.base import load_tokenizer
     from model.modeling import ToneModel, load_backbone
 
     if backbone is None:
         backbone = load_backbone(base_dir, layer)
     if tokenizer is None:
-        tokenizer = prepare_tokenizer(AutoTokenizer.from_pretrained(base_dir, local_files_only=True))
+        tokenizer = load_tokenizer(base_dir)
     pooler = ToneModel(backbone, num_labels=1).eval()  # only its masked mean pooling is used, never the head
     texts = list(texts)
     out = np.zeros((len(texts), backbone.config.hidden_size), dtype=np.float32)
@@ -219,14 +218,13 @@ def probe_baseline(
         batch_size: Texts per forward pass.
     """
     from sklearn.preprocessing import StandardScaler
-    from transformers import AutoTokenizer
 
-    from model.classifier import prepare_tokenizer
+    from model.base import load_tokenizer
     from model.modeling import load_backbone
 
     check_probe_layer(base_dir, layer)
     backbone = load_backbone(base_dir, layer)
-    tokenizer = prepare_tokenizer(AutoTokenizer.from_pretrained(base_dir, local_files_only=True))
+    tokenizer = load_tokenizer(base_dir)
 
     def features(split_texts: Sequence[str]) -> np.ndarray:
         return frozen_features(split_texts, base_dir, layer, batch_size, backbone=backbone, tokenizer=tokenizer)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -78,7 +77,3 @@ def load_classifier(model: Path | None, precision: str):
     if precision not in PRECISIONS:
         fail(f"--precision must be one of {', '.join(PRECISIONS)}")
     return Classifier.from_dir(model, precision=precision)
-
-
-def stderr_is_tty() -> bool:
-    return sys.stderr.isatty()
