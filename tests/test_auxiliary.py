@@ -19,7 +19,31 @@ from training.auxiliary import (
     mask_handles,
 )
 
-AUX = Path(__file__).parent / "fixtures" / "aux"
+FIXTURES = Path(__file__).parent / "fixtures" / "aux"
+# Tracked under neutral names so no file in the repository looks like a copy of a real dataset;
+# the loaders expect the real file names, so the fixture lays them out in a temporary folder.
+REAL_NAMES = {
+    "germeval2018/training.txt": "germeval2018/germeval2018.training.txt",
+    "germeval2018/test.txt": "germeval2018/germeval2018.test.txt",
+    "isarcasmeval_en/train.csv": "isarcasmeval_en/train.En.csv",
+    "isarcasmeval_en/test.csv": "isarcasmeval_en/task_A_En_test.csv",
+    "speech_acts_de/sentences.json": "speech_acts_de/version_1-1.json",
+}
+
+
+@pytest.fixture(scope="module")
+def aux(tmp_path_factory) -> Path:
+    """The fixture files in each source's real folder layout."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("aux")
+    for file in FIXTURES.rglob("*"):
+        if file.is_file() and file.name != "README.md":
+            relative = file.relative_to(FIXTURES).as_posix()
+            target = root / REAL_NAMES.get(relative, relative)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(file, target)
+    return root
 
 
 def by_text(records: list[dict]) -> dict[str, list[str]]:
@@ -42,8 +66,8 @@ def test_cleaning_helpers():
     assert mask_handles("@a_1 und @B: schreib an x@y.de") == "@user und @user: schreib an x@y.de"
 
 
-def test_germeval2018():
-    train = load_germeval2018(AUX / "germeval2018")
+def test_germeval2018(aux):
+    train = load_germeval2018(aux / "germeval2018")
     assert len(train) == 6
     assert [r["labels"] for r in train] == [[], ["insult"], [], [], [], ["insult"]]  # ABUSE/PROFANITY are not insult
     assert all(r["label_mask"] == ["insult"] and r["source"] == "germeval2018" for r in train)
@@ -52,15 +76,15 @@ def test_germeval2018():
     assert train[3]["text"].startswith("@user @user Diese")
     assert train[5]["text"] == "@user Ihr seid doch alle nur hirnlose Papageien."
     assert [r["orig_label"] for r in train] == ["OTHER", "INSULT", "PROFANITY", "ABUSE", "OTHER", "INSULT"]
-    test = load_germeval2018(AUX / "germeval2018", split="test")
+    test = load_germeval2018(aux / "germeval2018", split="test")
     assert [r["labels"] for r in test] == [["insult"], [], []]
     assert "mail@beispiel.de" in test[2]["text"]
     # A file given directly: its split is taken from its name.
-    assert load_germeval2018(AUX / "germeval2018" / "germeval2018.test.txt")[0]["id"] == "germeval2018:test:1"
+    assert load_germeval2018(aux / "germeval2018" / "germeval2018.test.txt")[0]["id"] == "germeval2018:test:1"
 
 
-def test_goemotions_de_groups_rows_of_one_text():
-    recs = load_goemotions_de(AUX / "goemotions_de")
+def test_goemotions_de_groups_rows_of_one_text(aux):
+    recs = load_goemotions_de(aux / "goemotions_de")
     assert [r["text"] for r in recs] == [
         "Vielen Dank für die schnelle Antwort!",
         "Das ist, ehrlich gesagt, ziemlich ärgerlich.",
@@ -73,39 +97,39 @@ def test_goemotions_de_groups_rows_of_one_text():
     assert recs[0]["orig_labels"] == ["gratitude", "joy"]
     assert recs[2]["orig_labels"] == ["curiosity", "neutral"]
     assert all(r["label_mask"] == ["gratitude"] for r in recs)
-    test = load_goemotions_de(AUX / "goemotions_de", split="test")
+    test = load_goemotions_de(aux / "goemotions_de", split="test")
     assert by_text(test) == {
         "Ich bin dir sehr dankbar für die Hilfe beim Umzug.": ["gratitude"],
         "Heute regnet es schon wieder.": [],
     }
 
 
-def test_goemotions_en_splits_and_label_ids():
-    train = load_goemotions_en(AUX / "goemotions_en")
+def test_goemotions_en_splits_and_label_ids(aux):
+    train = load_goemotions_en(aux / "goemotions_en")
     assert [r["labels"] for r in train] == [["gratitude"], [], [], ["gratitude"], []]
     assert train[3]["orig_labels"] == ["gratitude", "love"]
     assert train[0]["id"] == "goemotions_en:aa0001"
     assert all(r["label_mask"] == ["gratitude"] for r in train)
-    assert by_text(load_goemotions_en(AUX / "goemotions_en", split="dev")) == {
+    assert by_text(load_goemotions_en(aux / "goemotions_en", split="dev")) == {
         "Much appreciated, friend.": ["gratitude"],
         "Not sure what to think about this.": [],
     }
-    test = load_goemotions_en(AUX / "goemotions_en", split="test")
+    test = load_goemotions_en(aux / "goemotions_en", split="test")
     assert by_text(test)["Great, thanks for nothing."] == []  # annoyance, not gratitude
 
 
-def test_isarcasmeval_train_and_test_layouts():
-    train = load_isarcasmeval_en(AUX / "isarcasmeval_en")
+def test_isarcasmeval_train_and_test_layouts(aux):
+    train = load_isarcasmeval_en(aux / "isarcasmeval_en")
     assert [r["labels"] for r in train] == [["sarcasm"], [], ["sarcasm"], [], ["sarcasm"]]  # empty tweet skipped
     assert train[2]["text"] == "I just love waiting forty minutes for a bus that never arrives. Best day ever @user"
     assert all(r["label_mask"] == ["sarcasm"] for r in train)
-    test = load_isarcasmeval_en(AUX / "isarcasmeval_en", split="test")
+    test = load_isarcasmeval_en(aux / "isarcasmeval_en", split="test")
     assert [r["labels"] for r in test] == [["sarcasm"], [], []]
     assert test[2]["text"] == "Thanks @user for the very smooth ride"
 
 
-def test_speech_acts_per_sentence():
-    recs = load_speech_acts_de(AUX / "speech_acts_de")
+def test_speech_acts_per_sentence(aux):
+    recs = load_speech_acts_de(aux / "speech_acts_de")
     assert by_text(recs) == {
         "Vielen Dank für die Blumen!": ["gratitude"],
         "Das Fest war wunderbar.": [],
@@ -130,8 +154,8 @@ def test_speech_acts_per_sentence():
         ("speech_acts_de", None, 6, 2),
     ],
 )
-def test_load_auxiliary_dataset(name, split, rows, positives):
-    ds = load_auxiliary(name, AUX / name, split=split)
+def test_load_auxiliary_dataset(aux, name, split, rows, positives):
+    ds = load_auxiliary(name, aux / name, split=split)
     assert isinstance(ds, Dataset)
     assert set(ds.column_names) >= {"text", "labels", "label_mask", "source"}
     assert len(ds) == rows
@@ -140,19 +164,19 @@ def test_load_auxiliary_dataset(name, split, rows, positives):
     assert set(ds["source"]) == {name}
 
 
-def test_load_auxiliary_max_rows_is_seeded_subsample():
-    full = load_auxiliary("germeval2018", AUX / "germeval2018")
-    a = load_auxiliary("germeval2018", AUX / "germeval2018", max_rows=3, seed=1)
-    b = load_auxiliary("germeval2018", AUX / "germeval2018", max_rows=3, seed=1)
+def test_load_auxiliary_max_rows_is_seeded_subsample(aux):
+    full = load_auxiliary("germeval2018", aux / "germeval2018")
+    a = load_auxiliary("germeval2018", aux / "germeval2018", max_rows=3, seed=1)
+    b = load_auxiliary("germeval2018", aux / "germeval2018", max_rows=3, seed=1)
     assert len(a) == 3 and a["id"] == b["id"]
     assert set(a["id"]) <= set(full["id"])
     assert a["id"] == sorted(a["id"], key=full["id"].index)  # kept in file order
-    assert len(load_auxiliary("germeval2018", AUX / "germeval2018", max_rows=100)) == 6
-    empty = load_auxiliary("germeval2018", AUX / "germeval2018", max_rows=0)
+    assert len(load_auxiliary("germeval2018", aux / "germeval2018", max_rows=100)) == 6
+    empty = load_auxiliary("germeval2018", aux / "germeval2018", max_rows=0)
     assert len(empty) == 0 and "labels" in empty.column_names
 
 
-def test_clear_errors(tmp_path):
+def test_clear_errors(aux, tmp_path):
     with pytest.raises(AuxiliaryDataError, match="no such folder or file"):
         load_auxiliary("germeval2018", tmp_path / "nowhere")
     with pytest.raises(AuxiliaryDataError, match="germeval2018.training.txt: not found"):
@@ -160,7 +184,7 @@ def test_clear_errors(tmp_path):
     with pytest.raises(AuxiliaryDataError, match="unknown auxiliary source"):
         load_auxiliary("imdb", tmp_path)
     with pytest.raises(AuxiliaryDataError, match="unknown split 'validation'"):
-        load_auxiliary("goemotions_en", AUX / "goemotions_en", split="validation")
+        load_auxiliary("goemotions_en", aux / "goemotions_en", split="validation")
     bad = tmp_path / "germeval2018.training.txt"
     bad.write_text("only text without columns\n", encoding="utf-8")
     with pytest.raises(AuxiliaryDataError, match=r"germeval2018.training.txt:1: expected 3 tab-separated fields"):
