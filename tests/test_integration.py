@@ -49,11 +49,11 @@ def test_default_model_tags_the_seed_article(default_classifier):
     assert "warning" in blinken["labels"] and "Blinken" in blinken["speaker"]
     ministry = [r for r in results if r["speaker"] and "Außenministerium" in r["speaker"]]
     assert any({"insult", "sarcasm"} & set(r["labels"]) for r in ministry)
-    for fragment in ("4400 Menschen festgenommen", "mehr als 40 Tote"):
+    for fragment in ("4400 Menschen festgenommen", "mehr als 40 Tote", "Befürchtet wird jedoch", "Militärbündnis OVKS hatte"):
         assert find(fragment)["labels"] == []
 
 
-@pytest.mark.xfail(strict=False, reason="known miss of the default model: Blinken's wry quote scores as sarcasm, not warning")
+@pytest.mark.xfail(strict=False, reason="known miss of the default model: Blinken's wry quote gets no tone (warning 0.18), not warning")
 def test_default_model_tags_blinkens_quote_as_warning(default_classifier):
     from model.article import classify_article
 
