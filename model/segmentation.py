@@ -10,7 +10,8 @@ The pipeline is rule-based and runs in four small steps:
    punctuation. A quote and its attribution ("…", sagte er.) stay together.
 3. ``classify_kind`` labels each statement ``quote`` (contains a full-clause direct
    quote), ``reported`` (indirect speech: Konjunktiv I or a verb of saying) or
-   ``narrative``. Header lines (title, teaser) are always narrative.
+   ``narrative``. Title lines are always narrative; teaser sentences under the title are
+   classified like any other sentence ("Die UN warnen vor einer Hungersnot." is reported).
 4. Speaker attribution finds the subject of the verb of saying (``X sagte`` /
    ``…, sagte X`` / ``…, so X``), resolves pronouns ("er", "sie") and definite
    descriptions ("der kasachische Präsident", "das Ministerium") against the people and
@@ -115,7 +116,8 @@ SAYING_FINITE: frozenset[str] = frozenset(
     bezeichnete bezeichneten bezeichnet verlangte verlangten verlangt verkündete verkündet
     erinnerte argumentierte monierte bemängelte beschuldigte rügte verspottete beschimpfte
     versprach verspricht informierte informiert gratulierte kondolierte beteuerte klagte
-    rief riefen ruft
+    rief riefen ruft sagen erklären warnen betonen kritisieren danken drohen fordern
+    verurteilen bekräftigen versichern beklagen verlangen spotten
     """.split()
 )
 SAYING_PARTICIPLES: frozenset[str] = frozenset(
@@ -139,10 +141,33 @@ SEPARABLE_SAYING: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("gab", "gaben", "gibt"), ("bekannt", "an", "zu")),
     **dict.fromkeys(("stellte", "stellten", "stellt"), ("klar",)),
     **dict.fromkeys(("hob", "hoben", "hebt"), ("hervor",)),
-    **dict.fromkeys(("sprach", "sprachen", "spricht"), ("von", "aus")),
+    **dict.fromkeys(("sprach", "sprachen", "spricht", "sprechen"), ("von", "aus")),
     **dict.fromkeys(("wandte", "wandten"), ("ein",)),
 }
 IMPERSONAL_SAYING: frozenset[str] = frozenset({"hieß", "heißt"})  # "hieß es"
+
+# Nouns that name one of the four tones as a speech act, for lead sentences without a verb of
+# saying ("Das veranlasst Blinken zu einer Warnung", "Rubio nutzte das Treffen für eine Warnung").
+TONE_ACT_NOUNS: frozenset[str] = frozenset(
+    """
+    Warnung Warnungen Drohung Drohungen Mahnung Ermahnung Ultimatum Kampfansage Dank Danksagung
+    Dankesworten Spott Spottrede Stichelei Sticheleien Schmähung Schmähungen Beschimpfung
+    Beschimpfungen
+    """.split()
+)
+# Verbs whose object performs the speech act ("veranlasst X zu einer Warnung").
+CAUSATIVE_VERBS: frozenset[str] = frozenset(
+    """
+    veranlasst veranlasste veranlassten bewegt bewog bewogen verleitet verleitete verleiteten
+    provoziert provozierte provozierten treibt trieb trieben reizt reizte
+    """.split()
+)
+# Verbs whose subject performs the speech act named after zu/für/mit ("nahm das zum Anlass für
+# eine Warnung", "verband den Schritt mit einer Drohung", "ließ sich zu Spott hinreißen").
+SPEECH_ACT_FRAME_VERBS: frozenset[str] = frozenset(
+    "nahm nahmen nimmt nutzte nutzten nutzt verband verbanden verbindet ließ ließen lässt".split()
+)
+_SPEECH_ACT_PREPOSITIONS: frozenset[str] = frozenset({"zu", "zum", "zur", "für", "mit"})
 
 # "forderte 40 Tote" is not a demand.
 CASUALTY_NOUNS: frozenset[str] = frozenset(
@@ -576,7 +601,12 @@ def classify_kind(text: str, start: int, end: int, quotes: list[tuple[int, int]]
     if any(_is_substantial_quote(text, start, end, q) for q in inner):
         return "quote"
     tokens = _tokens_outside_quotes(text, start, end, quotes)
-    if _saying_verb_positions(tokens) or _has_konjunktiv(tokens) or _so_attribution(tokens) is not None:
+    if (
+        _saying_verb_positions(tokens)
+        or _has_konjunktiv(tokens)
+        or _so_attribution(tokens) is not None
+        or _speech_act_performer(tokens) is not None
+    ):
         return "reported"
     return "narrative"
 
@@ -622,6 +652,33 @@ def _saying_verb_positions(tokens: list[_Token]) -> list[int]:
         elif word in IMPERSONAL_SAYING and i + 1 < len(tokens) and tokens[i + 1].low == "es":
             positions.append(i)
     return positions
+
+
+def _speech_act_performer(tokens: list[_Token]) -> list[_Token] | None:
+    """Who performs a tone named as a noun after zu/für/mit, in a sentence without a verb of saying.
+
+    "Das veranlasst US-Außenminister Blinken zu einer flapsigen Warnung" -> the object after the
+    causative verb; "Rubio nutzte das Treffen für eine deutliche Warnung" -> the subject.
+    """
+    for i, token in enumerate(tokens):
+        if token.text not in TONE_ACT_NOUNS:
+            continue
+        j = i - 1
+        while j >= 0 and (tokens[j].low in DETERMINERS or _is_adjective(tokens[j])):
+            j -= 1
+        if j < 0 or tokens[j].low not in _SPEECH_ACT_PREPOSITIONS:
+            continue
+        start = _clause_start(tokens, j)
+        for v in range(start, j):
+            if tokens[v].low in CAUSATIVE_VERBS:
+                performer = _np_after(tokens, v + 1, j)
+                if performer:
+                    return performer
+            elif tokens[v].low in SPEECH_ACT_FRAME_VERBS:
+                performer = _subject_from_prefix(tokens[start:v])
+                if performer:
+                    return performer
+    return None
 
 
 def _clause_end_index(tokens: list[_Token]) -> list[int]:
@@ -1024,6 +1081,9 @@ def _speaker_candidates(tokens: list[_Token]) -> list[list[_Token]]:
     so_span = _so_attribution(tokens)
     if so_span is not None:
         candidates.append(tokens[so_span[0] : so_span[1]])
+    performer = _speech_act_performer(tokens)
+    if performer:
+        candidates.append(performer)
     return candidates
 
 
@@ -1147,6 +1207,12 @@ def _header_end(text: str) -> int:
 # --------------------------------------------------------------------------------------
 
 
+def _is_title_line(statement: str) -> bool:
+    """A headline: no closing sentence mark. Teaser sentences under it are ordinary statements."""
+    stripped = statement.rstrip()
+    return not stripped or stripped[-1] not in _TERMINALS | _CLOSERS
+
+
 def segment(text: str) -> list[Statement]:
     """Segment a German news article into statements with kind and speaker.
 
@@ -1164,7 +1230,7 @@ def segment(text: str) -> list[Statement]:
     for start, end in split_statements(text, quotes):
         tokens = _tokens_outside_quotes(text, start, end, quotes)
         _register_people(tokens, registry)
-        if start < header_end:
+        if start < header_end and _is_title_line(text[start:end]):
             kind, speaker = "narrative", None
         else:
             kind = classify_kind(text, start, end, quotes)

@@ -2,7 +2,7 @@
 
 Gold annotation conventions used in seeds/ and tests/fixtures/articles/:
 
-* Header lines (title, teaser) are narrative statements without speaker.
+* Title lines are narrative statements without speaker; teaser sentences are ordinary statements.
 * The speaker is whoever the tone belongs to: for "X habe ... gedankt, teilte Y mit" it is X
   only when X is the subject of the verb of saying; otherwise the named source (Y).
   A quote or Konjunktiv sentence without its own attribution continues the previous speaker.
@@ -183,7 +183,7 @@ def test_nested_quotes_and_unterminated_quote() -> None:
     assert len(split_statements(text)) == 2
 
 
-def test_header_lines_are_narrative_statements() -> None:
+def test_title_line_is_narrative_but_teaser_sentence_is_attributed() -> None:
     text = "Kreml wirft Berlin Lügen vor\nMoskau sagt, der Westen sei schuld.\n\nDer Kreml hat am Montag reagiert."
     statements = segment(text)
     assert [s.text for s in statements] == [
@@ -191,8 +191,34 @@ def test_header_lines_are_narrative_statements() -> None:
         "Moskau sagt, der Westen sei schuld.",
         "Der Kreml hat am Montag reagiert.",
     ]
-    assert [s.kind for s in statements[:2]] == ["narrative", "narrative"]
-    assert statements[1].speaker is None
+    assert [(s.kind, s.speaker) for s in statements[:2]] == [("narrative", None), ("reported", "Moskau")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        ("Das veranlasste Außenministerin Lena Roth zu einer deutlichen Warnung.", "Lena Roth"),
+        ("Der Vorfall bewog Premier Jonas Lind zu einer scharfen Mahnung an Minsk.", "Jonas Lind"),
+        ("Präsident Ivo Horak nutzte den Besuch für eine unverblümte Drohung.", "Ivo Horak"),
+        ("Kanzler Max Bauer nahm das zum Anlass für eine Warnung an Peking.", "Max Bauer"),
+        ("Minister Piotr Nowak ließ sich zu Spott über die Gäste hinreißen.", "Piotr Nowak"),
+    ],
+)
+def test_lead_naming_a_speech_act_is_attributed_to_its_performer(sentence: str, speaker: str) -> None:
+    statement = segment(sentence)[0]
+    assert (statement.kind, statement.speaker) == ("reported", speaker)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Die Äußerung sorgte in Moskau für Spott.",  # no performer named
+        "Die Proteste führten zu einer Warnung der Behörden.",  # the cause is not the speaker
+        "Die Regierung nahm die Beschwerde zur Kenntnis.",  # no tone noun
+    ],
+)
+def test_speech_act_nouns_without_a_performer_stay_narrative(sentence: str) -> None:
+    assert [(s.kind, s.speaker) for s in segment(sentence)] == [("narrative", None)]
 
 
 def test_wrapped_lines_are_joined_but_line_breaks_after_sentences_split() -> None:
