@@ -81,6 +81,9 @@ ABBREVIATIONS: frozenset[str] = frozenset(
 # Abbreviations that are only abbreviations before a number ("Art. 5", "Kap. 3").
 NUMBER_ABBREVIATIONS: frozenset[str] = frozenset({"Art", "Kap", "Ziff", "Bl"})
 
+# Words before "X" that make it the platform, not an initial ("auf der Plattform X.").
+PLATFORM_CONTEXT: frozenset[str] = frozenset("auf plattform dienst kurznachrichtendienst onlinedienst via".split())
+
 MONTHS: frozenset[str] = frozenset(
     "Januar Jänner Februar März April Mai Juni Juli August September Oktober November Dezember".split()
 )
@@ -117,9 +120,12 @@ SAYING_FINITE: frozenset[str] = frozenset(
     erinnerte argumentierte monierte bemängelte beschuldigte rügte verspottete beschimpfte
     versprach verspricht informierte informiert gratulierte kondolierte beteuerte klagte
     rief riefen ruft sagen erklären warnen betonen kritisieren danken drohen fordern
-    verurteilen bekräftigen versichern beklagen verlangen spotten
+    verurteilen bekräftigen versichern beklagen verlangen spotten berichten fragte fragten
+    fragt begründete begründeten begründet
     """.split()
 )
+# Past plurals of the weak verbs above ("bemängelten", "monierten").
+SAYING_FINITE = SAYING_FINITE | {word + "n" for word in SAYING_FINITE if word.endswith("te")}
 SAYING_PARTICIPLES: frozenset[str] = frozenset(
     """
     gesagt erklärt gewarnt betont mitgeteilt kritisiert gedankt bedankt verurteilt gefordert
@@ -143,6 +149,7 @@ SEPARABLE_SAYING: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("hob", "hoben", "hebt"), ("hervor",)),
     **dict.fromkeys(("sprach", "sprachen", "spricht", "sprechen"), ("von", "aus")),
     **dict.fromkeys(("wandte", "wandten"), ("ein",)),
+    **dict.fromkeys(("legte", "legten", "legt"), ("nach",)),
 }
 IMPERSONAL_SAYING: frozenset[str] = frozenset({"hieß", "heißt"})  # "hieß es"
 
@@ -221,7 +228,7 @@ ADVERBIAL_STARTERS: frozenset[str] = frozenset(
 SKIPPABLE_ADVERBS: frozenset[str] = frozenset(
     "zudem zugleich jedoch auch dagegen außerdem daraufhin dabei erneut bereits nun noch ebenfalls indes".split()
 )
-NAME_PARTICLES: frozenset[str] = frozenset("von van der de al bin ibn el da di zu ben".split())
+NAME_PARTICLES: frozenset[str] = frozenset("von van der de al bin ibn el da di zu ben la le los las del della dos du".split())
 TITLES: frozenset[str] = frozenset({"Dr.", "Prof.", "Dipl.", "Ing.", "Mr.", "Mrs.", "Ms."})
 # Capitalised words that follow a speech verb but are not names ("sagte er Journalisten").
 NOT_NAMES: frozenset[str] = frozenset(
@@ -271,6 +278,11 @@ ROLE_HYPERNYMS: dict[str, tuple[str, ...]] = {
     "staatschefin": ("präsidentin", "königin"),
     "militär": ("general", "oberst", "admiral", "major", "hauptmann"),
 }
+
+# Heads after "von der"/"vom" that end a name ("Ortiz von der Universität …").
+PLACE_OF_WORK_HEADS: tuple[str, ...] = (
+    "universität", "universidad", "university", "institut", "stiftung", "hochschule", "akademie", "zentrum",
+)
 
 GENERIC_HEADS: tuple[str, ...] = (
     ROLE_SUFFIXES + tuple(ROLE_HYPERNYMS) + tuple(s for s in INSTITUTION_SUFFIXES if s != "kreml")
@@ -456,7 +468,18 @@ def _is_sentence_end(text: str, p: int, mark: str, next_start: int) -> bool:
         return True
     word = _word_before(text, p)
     following = _word_at(text, next_start)
+    if word == "X" and _previous_word(text, p - 1) in PLATFORM_CONTEXT:
+        return True  # "schrieb er auf der Plattform X." is not an initial
     return not _is_abbreviation(word, following) and not _is_ordinal(text, p, word, following)
+
+
+def _previous_word(text: str, pos: int) -> str:
+    """The lower-cased word before the one starting at or before ``pos``."""
+    while pos > 0 and not text[pos - 1].isspace():
+        pos -= 1
+    while pos > 0 and text[pos - 1].isspace():
+        pos -= 1
+    return _word_before(text, pos).lower()
 
 
 def _word_before(text: str, p: int) -> str:
@@ -768,7 +791,13 @@ def _parse_np(tokens: list[_Token], i: int) -> int | None:
     while k < n and _is_adjective(tokens[k]):
         k += 1
     head_start = k
-    while k < n and (_is_name_token(tokens[k]) or tokens[k].text in TITLES or _is_name_particle(tokens, k)):
+    while k < n and (
+        _is_name_token(tokens[k])
+        or tokens[k].text in TITLES
+        or _is_name_particle(tokens, k)
+        # "die staatliche Nachrichtenagentur Irna" is a subject; "der Nachrichtenagentur" a dative
+        or tokens[k].text in NOT_NAMES and k > i and tokens[i].low in {"die", "das", "ein", "eine"}
+    ):
         k += 1
     if k == head_start:
         return None
@@ -802,6 +831,7 @@ def _is_name_particle(tokens: list[_Token], k: int) -> bool:
         0 < len(run) <= 2
         and m < len(tokens)
         and tokens[m].is_cap
+        and not _head_noun(tokens[m].text).endswith(INSTITUTION_SUFFIXES + PLACE_OF_WORK_HEADS)
         and (run[0] not in {"der", "zu"} or not tokens[k - 1].is_cap)  # not "Sprecher der Regierung"
     )
 
@@ -870,7 +900,7 @@ def _np_nationalities(tokens: list[_Token]) -> set[str]:
 class _Entity:
     name: str
     is_person: bool
-    gender: str  # "m", "f", "n", "pl"
+    gender: str  # "m", "f", "n", "pl"; "?" for a bare name never seen with a role (a person or a state)
     roles: set[str] = field(default_factory=set)
     nationalities: set[str] = field(default_factory=set)
     positions: list[int] = field(default_factory=list)
@@ -903,10 +933,12 @@ class _Registry:
         keys = [t.low for t in name_tokens if t.kind == "word" and len(t.text) > 2 and t.low not in NAME_PARTICLES]
         entity = next((self.keys[k] for k in keys if k in self.keys and self.keys[k].is_person), None)
         if entity is None:
-            entity = _Entity(name=name, is_person=True, gender=gender or _gender_from_roles(roles))
+            entity = _Entity(name=name, is_person=True, gender=gender or (_gender_from_roles(roles) if roles else "?"))
             self.entities.append(entity)
         elif len(name) > len(entity.name):
             entity.name = name
+        if entity.gender == "?" and (gender or roles):
+            entity.gender = gender or _gender_from_roles(roles)
         entity.roles.update(_role_stem(r) for r in roles)
         entity.nationalities.update(nats)
         for key in keys:
@@ -927,9 +959,13 @@ class _Registry:
         return self.keys.get(token.low) if token.is_cap else None
 
     def resolve_pronoun(self, gender: str, before: int) -> _Entity | None:
-        candidates = [(e.last_before(before), e) for e in self.entities if e.gender == gender]
-        best = max(candidates, default=(-1, None), key=lambda c: c[0])
-        return best[1] if best[0] >= 0 else None
+        # A bare name of unknown gender ("Kolumbien droht …") is only a fallback antecedent.
+        for genders in ({gender}, {"?"}):
+            candidates = [(e.last_before(before), e) for e in self.entities if e.gender in genders]
+            best = max(candidates, default=(-1, None), key=lambda c: c[0])
+            if best[0] >= 0:
+                return best[1]
+        return None
 
     def resolve_description(self, head: str, nats: set[str], before: int) -> _Entity | None:
         def fits(entity: _Entity) -> bool:
@@ -992,9 +1028,12 @@ def _person_mention(tokens: list[_Token], i: int) -> tuple[list[str], int, int] 
             roles.append(tokens[j].text)
         j += 1
     start = _skip_genitive_apposition(tokens, j)
-    end = start
-    while end < len(tokens) and end - start < 4 and _continues_name(tokens, end):
-        end += 1
+    end, name_words = start, 0
+    while end < len(tokens) and _continues_name(tokens, end):
+        name_words += tokens[end].is_cap
+        if name_words > 4:
+            break
+        end += 1  # up to four name words, particles not counted ("Andrés Felipe de la Torre")
     return (roles, start, end) if end > start else None
 
 
@@ -1084,7 +1123,28 @@ def _speaker_candidates(tokens: list[_Token]) -> list[list[_Token]]:
     performer = _speech_act_performer(tokens)
     if performer:
         candidates.append(performer)
+    framed = _colon_frame_subject(tokens)
+    if framed:
+        candidates.append(framed)
     return candidates
+
+
+def _colon_frame_subject(tokens: list[_Token]) -> list[_Token] | None:
+    """"Außenministerin Laura Restrepo ging noch weiter: Hallorann sei …" -> the subject before the colon.
+
+    Only a noun phrase with a role or institution counts ("Die Lage ist klar: …" has no speaker).
+    """
+    colon = next((i for i, t in enumerate(tokens) if t.text == ":"), None)
+    if colon is None or colon + 1 >= len(tokens):
+        return None
+    start = _clause_start(tokens, colon)
+    end = _parse_np(tokens[:colon], start)
+    if not end or end >= colon or tokens[end].kind != "word" or tokens[end].is_cap:
+        return None
+    subject = tokens[start:end]
+    if any(_is_role(t) or _head_noun(t.text).endswith(INSTITUTION_SUFFIXES) for t in subject):
+        return subject
+    return None
 
 
 def _clause_start(tokens: list[_Token], v: int) -> int:

@@ -61,8 +61,8 @@ def test_seed_copy_is_byte_identical_to_shared_seed() -> None:
     assert SEED.read_bytes() == shared.read_bytes()
 
 
-def test_there_are_five_fixture_articles() -> None:
-    assert len(FIXTURES) == 5
+def test_there_are_at_least_five_fixture_articles() -> None:
+    assert len(FIXTURES) >= 5
     assert all(_gold_path(f).exists() for f in FIXTURES)
 
 
@@ -88,8 +88,8 @@ def test_gold_offsets_and_schema(article: Path) -> None:
 def test_fixture_articles_meet_the_brief(article: Path) -> None:
     text = article.read_text(encoding="utf-8")
     gold = load_gold(_gold_path(article))
-    assert 150 <= len(text.split()) <= 350
-    assert 8 <= len(gold) <= 16
+    assert 150 <= len(text.split()) <= 450
+    assert 8 <= len(gold) <= 24
     assert {lab for row in gold for lab in row["labels"]} == set(LABELS), "all four tones"
     assert {row["kind"] for row in gold} == set(KINDS)
     speakers = {row["speaker"] for row in gold if row["speaker"]}
@@ -306,6 +306,54 @@ def test_hypernym_descriptions_and_demonstratives() -> None:
     assert statements[-1].speaker == "Jonathan Adler"
 
 
+def test_long_names_with_romance_and_arabic_particles_stay_whole() -> None:
+    text = (
+        "Kolumbiens Präsident Andrés Felipe de la Torre nannte die Zölle unfair. "
+        "Katar sei bereit, erklärte Staatsminister Khalid bin Hamad al-Mansouri."
+    )
+    assert [s.speaker for s in segment(text)] == ["Andrés Felipe de la Torre", "Khalid bin Hamad al-Mansouri"]
+
+
+def test_so_attribution_stops_at_the_speakers_institution() -> None:
+    text = "Die Preise könnten steigen, so der Ökonom Dr. José Ortiz von der Universidad de los Andes."
+    assert segment(text)[0].speaker.endswith("José Ortiz")
+
+
+def test_subject_after_adverbial_may_be_a_news_agency() -> None:
+    text = "In einem Kommentar bezeichnete die staatliche Nachrichtenagentur Irna die Regierung als »Handlanger«."
+    assert segment(text)[0].speaker == "die staatliche Nachrichtenagentur Irna"
+    # the dative after a verb of saying is still not a speaker
+    assert segment("„Wir gehen“, sagte er der Nachrichtenagentur Reuters.")[0].speaker is None
+
+
+def test_platform_x_ends_a_sentence() -> None:
+    text = "Das sei Erpressung, schrieb er auf der Plattform X. „Wir bleiben standhaft.“"
+    assert len(segment(text)) == 2
+
+
+def test_subject_before_a_colon_frame_speaks_for_what_follows() -> None:
+    text = "Außenministerin Laura Restrepo ging noch weiter: Der Minister sei ein „Kolonialverwalter“."
+    assert segment(text)[0].speaker == "Laura Restrepo"
+    assert segment("Die Lage ist klar: Die Grenze bleibe zu.")[0].speaker is None
+
+
+def test_pronoun_prefers_a_person_over_a_bare_state_name() -> None:
+    text = (
+        "Kolumbien droht mit Gegenzöllen. Präsident Juan Ortega nannte die Zölle unfair. "
+        "Sollte Washington nicht einlenken, werde Kolumbien reagieren, schrieb er."
+    )
+    assert segment(text)[-1].speaker == "Juan Ortega"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Die Beobachter bemängelten den Druck auf Staatsbedienstete.", "Im Sender legte er nach: „Wir warten nicht.“"],
+)
+def test_plural_past_and_separable_verbs_of_saying(sentence: str) -> None:
+    assert segment(sentence)[0].kind in {"reported", "quote"}
+    assert segment("Minister Jonas Lind reiste ab. " + sentence)[-1].speaker is not None
+
+
 def test_unresolvable_pronoun_or_bare_description_gives_none() -> None:
     assert segment("„Wir gehen“, sagte er.")[0].speaker is None
     assert segment("Das Ministerium erklärte, man prüfe den Fall.")[0].speaker is None
@@ -392,7 +440,7 @@ def test_segmentation_quality_per_article(article: Path) -> None:
 def test_segmentation_quality_overall() -> None:
     pairs = [(a.read_text(encoding="utf-8"), load_gold(_gold_path(a))) for a in ALL_ARTICLES]
     result = evaluate_segmentation(pairs)
-    assert result["articles"] == 6
+    assert result["articles"] == len(ALL_ARTICLES)
     assert result["f1"] >= 0.9
     assert result["exact_f1"] >= 0.9
     assert result["speaker_accuracy"] >= 0.8
