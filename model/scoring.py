@@ -298,6 +298,49 @@ def _flush_batch(classifier, batch: list[InputRow], writer: _Writer, summary: Sc
             writer.write(row, *results[id(row)])
 
 
+def _complete_documents(partial: Path, fmt: str) -> tuple[int, int]:
+    """Cut a segment-mode partial output back to its complete documents; return (documents, error documents).
+
+    A document's rows are consecutive: one error row, or statements numbered from 0. The last document
+    may have been cut off by the kill (and its last line torn), so it is removed and scored again.
+    """
+    data = partial.read_bytes()
+    text = data[: data.rfind(b"\n") + 1].decode("utf-8", errors="replace")
+    if fmt == "jsonl":
+        records = []
+        for line in text.splitlines(keepends=True):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                break
+            records.append((record.get("error"), record.get("statement"), line))
+        header = ""
+    else:
+        buffer = io.StringIO()
+        table = list(csv.reader(io.StringIO(text, newline="")))
+        if not table:
+            partial.write_bytes(b"")
+            return 0, 0
+        writer = csv.writer(buffer)
+        writer.writerow(table[0])
+        header = buffer.getvalue()
+        error_at, statement_at = table[0].index("error"), table[0].index("statement")
+        records = []
+        for cells in table[1:]:
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow(cells)
+            padded = cells + [""] * (len(table[0]) - len(cells))
+            records.append((padded[error_at] or None, padded[statement_at], buffer.getvalue()))
+    starts = [i for i, (error, statement, _) in enumerate(records) if error or str(statement) == "0"]
+    keep = records[: starts[-1]] if starts else []
+    with open(partial, "w", encoding="utf-8", newline="") as handle:
+        handle.write(header + "".join(line for _, _, line in keep))
+    documents = sum(1 for i in starts if i < len(keep))
+    failed = sum(1 for error, _, _ in keep if error)
+    return documents, failed
+
+
 def segment_file(
     classifier,
     input_path: str | Path,
@@ -315,43 +358,55 @@ def segment_file(
 
     Output rows carry the document id (``id_field``, else the row number), ``statement`` (0-based index),
     the statement's ``text``, ``speaker``, ``kind``, ``start``/``end``, ``labels`` and scores. A row that
-    cannot be read yields one row with ``error``. ``rows``/``scored``/``failed`` count documents.
+    cannot be read, or holds no statement, yields one row with ``error``. ``rows``/``scored``/``failed``
+    count documents. With ``resume=True`` the documents complete in ``OUTPUT.partial`` are kept and the
+    last one (possibly cut off by the kill) is scored again.
     """
     from model.article import classify_article
 
-    if resume:
-        raise ScoreError("--resume is not supported with --segment; rerun without --resume")
     input_path, output_path = Path(input_path), Path(output_path)
     fmt = detect_format(input_path, fmt)
     if not input_path.is_file():
         raise ScoreError(f"Input file not found: {input_path}")
+    if input_path.resolve() == output_path.resolve():
+        raise ScoreError("The output must not be the input file")
     partial = output_path.with_name(output_path.name + PARTIAL_SUFFIX)
-    summary = ScoreSummary(output=str(output_path))
+    done, done_failed = _complete_documents(partial, fmt) if resume and partial.exists() else (0, 0)
+    summary = ScoreSummary(
+        rows=done, scored=done - done_failed, failed=done_failed, resumed_from=done, output=str(output_path)
+    )
     started = time.time()
     labels = classifier.labels
     total_bytes = input_path.stat().st_size
     statement_columns = ["statement", "text", "speaker", "kind", "start", "end", "labels"]
-    with open(input_path, "rb") as source, open(partial, "w", encoding="utf-8", newline="") as sink:
+    with open(input_path, "rb") as source, open(partial, "a" if done else "w", encoding="utf-8", newline="") as sink:
         if fmt == "jsonl":
             rows = read_jsonl_rows(source, text_field)
         else:
             _, rows = read_csv_rows(source, text_field)
             columns = [id_field] + statement_columns + [f"score_{label}" for label in labels] + ["error"]
             writer = csv.DictWriter(sink, fieldnames=columns, extrasaction="ignore")
-            writer.writeheader()
+            if not done:
+                writer.writeheader()
+        if done and sum(1 for _ in itertools.islice(rows, done)) < done:
+            raise ScoreError(f"{partial} has more documents ({done}) than the input; delete it to start over")
         for row in rows:
             summary.rows += 1
             doc_id = row.fields.get(id_field, row.number) if row.fields else row.number
             outputs: list[dict] = []
-            if row.error is None:
+            error = row.error
+            if error is None:
                 for i, result in enumerate(classify_article(classifier, row.text, thresholds)):
                     outputs.append({id_field: doc_id, "statement": i, **result})
+                if not outputs:
+                    error = f"line {row.number}: field {text_field!r} holds no statement"
+            if error is None:
                 summary.scored += 1
             else:
                 summary.failed += 1
                 if len(summary.error_examples) < 5:
-                    summary.error_examples.append(row.error)
-                outputs.append({id_field: doc_id, "error": row.error})
+                    summary.error_examples.append(error)
+                outputs.append({id_field: doc_id, "error": error})
             for out in outputs:
                 if fmt == "jsonl":
                     sink.write(json.dumps(out, ensure_ascii=False) + "\n")

@@ -133,5 +133,33 @@ def test_segment_mode_writes_one_row_per_statement(tiny_classifier, tmp_path):
     assert all(article[r["start"] : r["end"]] == r["text"] for r in statements)
     assert rows[-1] == {"id": "leer", "error": "line 2: field 'text' is empty"}
     assert (summary.rows, summary.scored, summary.failed) == (2, 1, 1)
-    with pytest.raises(ScoreError, match="--resume"):
-        segment_file(tiny_classifier, src, out, resume=True)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_segment_mode_resume_after_a_kill_is_byte_identical(tiny_classifier, tmp_path, fmt):
+    from conftest import REPO
+    from model.scoring import PARTIAL_SUFFIX, segment_file
+
+    articles = [p.read_text(encoding="utf-8") for p in sorted((REPO / "tests" / "fixtures" / "articles").glob("*.txt"))[:4]]
+    docs = [{"id": f"d{i}", "text": text} for i, text in enumerate(articles)]
+    docs.insert(2, {"id": "leer", "text": ""})
+    src = tmp_path / f"docs.{fmt}"
+    if fmt == "jsonl":
+        src.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
+    else:
+        with open(src, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=["id", "text"])
+            writer.writeheader()
+            writer.writerows(docs)
+    full = tmp_path / f"full.{fmt}"
+    segment_file(tiny_classifier, src, full)
+    data = full.read_bytes()
+    # killed in the middle of the fourth document, with a torn last line
+    cut = data.index(b"d3") + 40
+    out = tmp_path / f"out.{fmt}"
+    out.with_name(out.name + PARTIAL_SUFFIX).write_bytes(data[:cut])
+    summary = segment_file(tiny_classifier, src, out, resume=True)
+    assert out.read_bytes() == data
+    assert summary.resumed_from == 3  # d0, d1, the empty document; d2, the last one seen, is scored again
+    assert (summary.rows, summary.scored, summary.failed) == (5, 4, 1)
+    assert not out.with_name(out.name + PARTIAL_SUFFIX).exists()
