@@ -515,8 +515,7 @@ def _is_ordinal(text: str, p: int, word: str, following: str) -> bool:
         return True
     if head in ORDINAL_NOUNS or first in ORDINAL_NOUNS or following[:1].isdigit():
         return True
-    previous = _word_before(text, p - len(word)).strip().lower()
-    return previous in ORDINAL_CONTEXT
+    return _previous_word(text, p - len(word)) in ORDINAL_CONTEXT
 
 
 def _merge_detached_attributions(

@@ -137,6 +137,13 @@ def test_abbreviations_ordinals_and_numbers_do_not_split(sentence: str) -> None:
     assert _texts(sentence) == [sentence]
 
 
+def test_ordinal_after_a_preposition_or_article_does_not_split() -> None:
+    assert _texts("Sie trafen sich beim 3. Treffen in Genf. Danach reisten sie ab.") == [
+        "Sie trafen sich beim 3. Treffen in Genf.",
+        "Danach reisten sie ab.",
+    ]
+
+
 def test_real_sentence_ends_after_numbers_and_marks_still_split() -> None:
     text = "Die Zahl stieg auf 40. Die Behörden zählten weiter. Was nun? Niemand weiß es! Es ist spät..."
     assert _texts(text) == [
