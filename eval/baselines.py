@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.lexicon import lexicon_scores
-from eval.metrics import EvaluationError, multi_hot
-from training.calibration import tune_threshold
+from tonlage.eval.lexicon import lexicon_scores
+from tonlage.eval.metrics import EvaluationError, multi_hot
+from tonlage.training.calibration import tune_threshold
 
 DEFAULT_PROBE_LAYER = 9
 PROBE_MAX_LENGTH = 256
@@ -75,7 +75,7 @@ class BaselineResult:
 
 def load_split(path: str | Path, labels: Sequence[str]) -> Split:
     """Read a corpus JSONL file (schema-checked by :func:`training.corpus.read_jsonl`) as a :class:`Split`."""
-    from training.corpus import read_jsonl
+    from tonlage.training.corpus import read_jsonl
 
     records = read_jsonl(path)
     return Split([r["text"] for r in records], multi_hot([r["labels"] for r in records], labels))
@@ -183,8 +183,8 @@ def frozen_features(
     """
     import torch
 
-    from model.base import load_tokenizer
-    from model.modeling import ToneModel, load_backbone
+    from tonlage.model.base import load_tokenizer
+    from tonlage.model.modeling import ToneModel, load_backbone
 
     if backbone is None:
         backbone = load_backbone(base_dir, layer)
@@ -219,8 +219,8 @@ def probe_baseline(
     """
     from sklearn.preprocessing import StandardScaler
 
-    from model.base import load_tokenizer
-    from model.modeling import load_backbone
+    from tonlage.model.base import load_tokenizer
+    from tonlage.model.modeling import load_backbone
 
     check_probe_layer(base_dir, layer)
     backbone = load_backbone(base_dir, layer)
@@ -275,7 +275,7 @@ def run_baselines(
     say("baseline lexicon")
     results.append(lexicon_baseline(dev, texts, labels))
     if base_dir is None:
-        from model.base import ensure_base_model
+        from tonlage.model.base import ensure_base_model
 
         base_dir = ensure_base_model()
     say(f"baseline probe: frozen base layer {probe_layer}, features for {len(train.texts) + len(texts)} rows")

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.metrics import label_scores, multi_hot
-from model.artifact import DEFAULT_ARTIFACT
-from model.classifier import Classifier
-from model.scoring import score_file
-from training.corpus import read_jsonl
+from tonlage.eval.metrics import label_scores, multi_hot
+from tonlage.model.artifact import DEFAULT_ARTIFACT
+from tonlage.model.classifier import Classifier
+from tonlage.model.scoring import score_file
+from tonlage.training.corpus import read_jsonl
 
 DEFAULT_DATA = Path("training/data/test.jsonl")
 
@@ -66,7 +66,7 @@ def measure_naive(base_dir: Path, texts: list[str]) -> float:
     from transformers import AutoModelForSequenceClassification
     from transformers.utils import logging
 
-    from model.base import load_tokenizer
+    from tonlage.model.base import load_tokenizer
 
     logging.set_verbosity_error()
     model = AutoModelForSequenceClassification.from_pretrained(base_dir, num_labels=4, dtype=torch.float32, local_files_only=True).eval()
@@ -114,7 +114,7 @@ def bench(
     """
     import torch
 
-    from model.base import ensure_base_model
+    from tonlage.model.base import ensure_base_model
 
     records = read_jsonl(data)
     texts = [r["text"] for r in records]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.metrics import EvaluationError, bootstrap_f1, json_safe, multi_hot, paired_difference
+from tonlage.eval.metrics import EvaluationError, bootstrap_f1, json_safe, multi_hot, paired_difference
 
 # (key, title, higher is better)
 OVERALL = (

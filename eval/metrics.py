@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from sklearn.metrics import f1_score, precision_recall_fscore_support
+from tonlage.model.errors import TonlageError
 
 
 def multi_hot(label_lists: Sequence[Sequence[str]], labels: Sequence[str]) -> np.ndarray:
@@ -54,7 +55,7 @@ ECE_BINS = 10
 SWEEP_GRID = np.round(np.arange(0.01, 1.0, 0.01), 2)
 
 
-class EvaluationError(ValueError):
+class EvaluationError(TonlageError, ValueError):
     """An evaluation or comparison cannot be made (mismatched data, bad option); the message says why."""
 
 

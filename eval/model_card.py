@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from eval.report import _ci, _margin_sentence, _num, _system_titles
+from tonlage.eval.report import _ci, _margin_sentence, _num, _system_titles
 
 CARD_NAME = "MODEL_CARD.md"
 GEMMA_TERMS_URL = "https://ai.google.dev/gemma/terms"
@@ -14,9 +14,9 @@ GEMMA_POLICY_URL = "https://ai.google.dev/gemma/prohibited_use_policy"
 
 def _guideline_link(artifact_dir: Path) -> str:
     """A relative link to the annotation guideline when it exists beside the code, else its repository path."""
-    import training
+    import tonlage.training
 
-    guideline = Path(training.__file__).resolve().parent / "data" / "GUIDELINE.md"
+    guideline = Path(tonlage.training.__file__).resolve().parent / "data" / "GUIDELINE.md"
     repo = guideline.parents[2]
     folder = artifact_dir.resolve()
     if guideline.is_file() and folder.is_relative_to(repo):
@@ -40,7 +40,7 @@ def render_model_card(artifact_dir: str | Path, metrics: dict) -> str:
     Returns:
         Markdown text.
     """
-    from model.artifact import artifact_hash, read_config
+    from tonlage.model.artifact import artifact_hash, read_config
 
     folder = Path(artifact_dir)
     config = read_config(folder)

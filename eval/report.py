@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.metrics import (
+from tonlage.eval.metrics import (
     NONE_LABEL,
     SWEEP_GRID,
     EvaluationError,
@@ -62,9 +62,9 @@ Log = Callable[[str], None]
 
 
 def _training_data_dir() -> Path:
-    import training
+    import tonlage.training
 
-    return Path(training.__file__).resolve().parent / "data"
+    return Path(tonlage.training.__file__).resolve().parent / "data"
 
 
 def default_train_path() -> Path:
@@ -110,7 +110,7 @@ def load_eval_data(path: str | Path, labels: Sequence[str]) -> EvalData:
     Raises:
         CorpusError: Missing file, malformed lines, empty text, unknown labels (every problem, with line numbers).
     """
-    from training.corpus import CorpusError, Problem
+    from tonlage.training.corpus import CorpusError, Problem
 
     name = str(path)
     file = Path(path)
@@ -520,7 +520,7 @@ figcaption {{ color: #666; font-size: .9em; }}
 
 
 def _system_titles(metrics: dict) -> dict[str, str]:
-    from eval.baselines import TITLES
+    from tonlage.eval.baselines import TITLES
 
     return {name: TITLES.get(name, name) for name in metrics["baselines"].get("results", {})}
 
@@ -718,7 +718,7 @@ def build_document(metrics: dict, plot_files: dict[str, str]) -> _Doc:
 
 def write_plots(metrics: dict, out: Path) -> dict[str, str]:
     """Draw every PNG of the report into ``out`` from ``metrics``; returns ``{key: file name}``."""
-    from eval import plots
+    from tonlage.eval import plots
 
     labels = metrics["labels"]
     model = metrics["model"]
@@ -787,13 +787,13 @@ def library_versions() -> dict[str, str | None]:
 
 
 def _file_info(path: Path | None) -> dict | None:
-    from training.corpus import file_sha256
+    from tonlage.training.corpus import file_sha256
 
     return {"path": str(path), "sha256": file_sha256(path)} if path is not None and path.is_file() else None
 
 
 def _leak_notes(data: EvalData, data_sha: str, train: Path | None, dev: Path | None) -> list[str]:
-    from training.corpus import file_sha256
+    from tonlage.training.corpus import file_sha256
 
     notes = []
     for name, path in (("training", train), ("dev", dev)):
@@ -865,9 +865,9 @@ def evaluate(
         ArtifactError, BaseModelError: The model cannot be loaded.
         EvaluationError: An option is unusable (missing ``--train`` file, bad probe layer, no artifact for the card).
     """
-    from eval.baselines import DEFAULT_PROBE_LAYER, run_baselines
-    from model.artifact import DEFAULT_ARTIFACT, artifact_hash
-    from training.corpus import file_sha256
+    from tonlage.eval.baselines import DEFAULT_PROBE_LAYER, run_baselines
+    from tonlage.model.artifact import DEFAULT_ARTIFACT, artifact_hash
+    from tonlage.training.corpus import file_sha256
 
     say = log or (lambda message: None)
     layer = DEFAULT_PROBE_LAYER if probe_layer is None else probe_layer
@@ -883,7 +883,7 @@ def evaluate(
 
     owned = classifier is None
     if owned:
-        from model.classifier import Classifier
+        from tonlage.model.classifier import Classifier
 
         say(f"loading model {artifact_dir} ({precision})")
         classifier = Classifier.from_dir(artifact_dir, base_dir=base_dir, precision=precision)
@@ -939,7 +939,7 @@ def evaluate(
     say(f"writing report to {out}")
     write_report(metrics, out)
     if model_card:
-        from eval.model_card import write_model_card
+        from tonlage.eval.model_card import write_model_card
 
         path = write_model_card(artifact_dir, metrics)
         say(f"model card written to {path}")

@@ -20,7 +20,7 @@ Figures (micro-averaged over all statements of all articles, plus one block per 
 
 ``match_statements`` is public so that tone scoring can reuse the same alignment.
 
-Run ``python -m eval.segmentation_eval`` to print the figures for the seed and fixtures.
+Run ``python -m tonlage.eval.segmentation_eval`` to print the figures for the seed and fixtures.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from model.segmentation import segment
+from tonlage.model.segmentation import segment
 
 __all__ = [
     "evaluate_segmentation",
@@ -247,8 +247,8 @@ def evaluate_article_tones(classifier: Any, pairs: Sequence[tuple[str, Sequence[
     Every gold statement counts once: its predicted labels are those of the matched predicted statement,
     or none when the segmenter missed it.
     """
-    from eval.metrics import label_scores, multi_hot
-    from model.article import classify_article
+    from tonlage.eval.metrics import label_scores, multi_hot
+    from tonlage.model.article import classify_article
 
     gold_labels, pred_labels = [], []
     for article, gold in pairs:
@@ -284,7 +284,7 @@ def main() -> None:  # pragma: no cover - manual report
         f"{result['speaker_accuracy']:>8.3f} {result['kind_accuracy']:>6.3f}"
     )
     if args.tones:
-        from model.classifier import Classifier
+        from tonlage.model.classifier import Classifier
 
         scores = evaluate_article_tones(Classifier.from_dir(args.model), pairs)
         print(f"\ntone F1 over {scores['n']} gold statements: macro {scores['macro_f1']:.3f}, micro {scores['micro_f1']:.3f}")

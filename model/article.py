@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from model.classifier import Classifier, InputError
-from model.segmentation import segment
+from tonlage.model.classifier import Classifier, InputError
+from tonlage.model.segmentation import segment
 
 
 def classify_texts(

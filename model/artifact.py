@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from model.labels import LABELS
+from tonlage.model.labels import LABELS
+from tonlage.model.errors import TonlageError
 
 CONFIG_NAME = "tonlage.json"
 ADAPTER_DIR = "adapter"
@@ -27,7 +28,7 @@ FORMAT_VERSION = 1
 DEFAULT_ARTIFACT = Path(__file__).parent / "artifacts" / "default"
 
 
-class ArtifactError(ValueError):
+class ArtifactError(TonlageError, ValueError):
     """A model artifact folder is missing, incomplete or malformed."""
 
 

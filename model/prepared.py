@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
-from model.base import tonlage_home
+from tonlage.model.base import tonlage_home
 
 
 def prepared_dir(artifact_key: str, base_dir: Path) -> Path:

@@ -17,13 +17,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from tonlage.model.errors import TonlageError
 
 FORMATS = ("jsonl", "csv")
 PARTIAL_SUFFIX = ".partial"
 _FLUSH_EVERY_S = 2.0
 
 
-class ScoreError(RuntimeError):
+class ScoreError(TonlageError, RuntimeError):
     """A fatal problem with a scoring run (unreadable input, bad options); nothing is scored."""
 
 
@@ -362,7 +363,7 @@ def segment_file(
     count documents. With ``resume=True`` the documents complete in ``OUTPUT.partial`` are kept and the
     last one (possibly cut off by the kill) is scored again.
     """
-    from model.article import classify_article
+    from tonlage.model.article import classify_article
 
     input_path, output_path = Path(input_path), Path(output_path)
     fmt = detect_format(input_path, fmt)

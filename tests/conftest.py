@@ -77,8 +77,8 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
 @pytest.fixture(scope="session")
 def tiny_run(tiny_base, tiny_corpus, tmp_path_factory):
     """A trainer fitted for a few steps on the tiny corpus with the tiny base, and its saved artifact."""
-    from training.trainer import Trainer
-    from training.training_args import TrainingArgs
+    from tonlage.training.trainer import Trainer
+    from tonlage.training.training_args import TrainingArgs
 
     out = tmp_path_factory.mktemp("tiny-run")
     args = TrainingArgs(
@@ -91,7 +91,7 @@ def tiny_run(tiny_base, tiny_corpus, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tiny_classifier(tiny_run, tiny_base):
-    from model.classifier import Classifier
+    from tonlage.model.classifier import Classifier
 
     return Classifier.from_dir(tiny_run[1], base_dir=tiny_base, precision="fp32")
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from datasets import Dataset
 
-from model.labels import LABELS
-from training.auxiliary import (
+from tonlage.model.labels import LABELS
+from tonlage.training.auxiliary import (
     AUX_SOURCES,
     AuxiliaryDataError,
     clean_text,

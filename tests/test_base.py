@@ -3,8 +3,8 @@ import shutil
 
 import pytest
 
-from model import base
-from model.base import BaseModelError, ensure_base_model, is_valid_base_dir, load_tokenizer
+from tonlage.model import base
+from tonlage.model.base import BaseModelError, ensure_base_model, is_valid_base_dir, load_tokenizer
 
 
 def _fake_conversion(folder, weights=b"x" * 100):

@@ -3,8 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from model.artifact import ArtifactError, artifact_hash, read_config
-from model.classifier import Classifier, InputError, check_texts
+from tonlage.model.artifact import ArtifactError, artifact_hash, read_config
+from tonlage.model.classifier import Classifier, InputError, check_texts
 
 
 def test_check_texts_names_the_bad_position():
@@ -93,7 +93,7 @@ def test_incomplete_artifact_gives_clear_error(tmp_path, tiny_run):
 
 
 def test_prepared_cache_is_written_once_and_reused(tiny_run, tiny_base):
-    from model.prepared import is_prepared, prepared_dir
+    from tonlage.model.prepared import is_prepared, prepared_dir
 
     path = tiny_run[1]
     cache = prepared_dir(artifact_hash(path), tiny_base)

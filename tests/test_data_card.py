@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tonlage.cli import app
-from training.data_card import (
+from tonlage.training.data_card import (
     STATS_END,
     STATS_START,
     DataCardError,
@@ -14,7 +14,7 @@ from training.data_card import (
     replace_stats_block,
     write_data_card,
 )
-from training.validate import check_files
+from tonlage.training.validate import check_files
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 TRAIN = CORPUS / "valid" / "train.jsonl"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from training.corpus import (
+from tonlage.training.corpus import (
     CorpusError,
     Problem,
     corpus_hash,

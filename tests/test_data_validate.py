@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tonlage.cli import app
-from training.validate import check_files, near_duplicate_pairs, normalize_text
+from tonlage.training.validate import check_files, near_duplicate_pairs, normalize_text
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 TRAIN = CORPUS / "valid" / "train.jsonl"

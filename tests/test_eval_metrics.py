@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from eval.lexicon import cue_matches, lexicon_scores
-from eval.metrics import (
+from tonlage.eval.lexicon import cue_matches, lexicon_scores
+from tonlage.eval.metrics import (
     EvaluationError,
     bootstrap_f1,
     cooccurrence,
@@ -142,7 +142,7 @@ def test_lexicon_fires_on_obvious_cues():
 def test_threshold_tuning_prefers_the_middle_within_tolerance():
     from sklearn.metrics import f1_score
 
-    from training.calibration import THRESHOLD_GRID, tune_threshold
+    from tonlage.training.calibration import THRESHOLD_GRID, tune_threshold
 
     rng = np.random.default_rng(0)
     for _ in range(5):

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from model.modeling import ToneModel, load_backbone, truncated_config
+from tonlage.model.modeling import ToneModel, load_backbone, truncated_config
 
 
 def test_truncated_config_keeps_first_layers(tiny_base):

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from eval.compare import compare_reports, comparison_markdown
-from eval.metrics import EvaluationError, multi_hot
-from eval.report import OUTPUT_FILES, PLOT_FILES, compute_metrics, evaluate, write_report
-from training.corpus import file_sha256
+from tonlage.eval.compare import compare_reports, comparison_markdown
+from tonlage.eval.metrics import EvaluationError, multi_hot
+from tonlage.eval.report import OUTPUT_FILES, PLOT_FILES, compute_metrics, evaluate, write_report
+from tonlage.training.corpus import file_sha256
 
 LABELS = ["warning", "insult", "never"]
 
@@ -111,7 +111,7 @@ def test_evaluate_writes_every_output(tiny_report, tiny_corpus, tiny_classifier)
 
 
 def test_model_card_is_written_into_the_artifact(tiny_report):
-    from model.artifact import artifact_hash
+    from tonlage.model.artifact import artifact_hash
 
     metrics, _, artifact = tiny_report
     card = (artifact / "MODEL_CARD.md").read_text(encoding="utf-8")
@@ -154,9 +154,9 @@ def test_compare_refuses_reports_on_different_data(tmp_path):
 
 
 def test_missing_training_split(tiny_classifier, tiny_corpus, tmp_path, monkeypatch):
-    import eval.report
+    import tonlage.eval.report
 
-    monkeypatch.setattr(eval.report, "default_train_path", lambda: tmp_path / "absent.jsonl")
+    monkeypatch.setattr(tonlage.eval.report, "default_train_path", lambda: tmp_path / "absent.jsonl")
     metrics = evaluate(tiny_corpus["test"], tmp_path / "out", classifier=tiny_classifier, n_boot=10)
     assert metrics["baselines"]["status"] == "skipped" and "not found" in metrics["baselines"]["reason"]
     assert "Baselines were not run" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")

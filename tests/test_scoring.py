@@ -5,7 +5,7 @@ import random
 import pytest
 from typer.testing import CliRunner
 
-from model.scoring import ScoreError, score_file
+from tonlage.model.scoring import ScoreError, score_file
 from tonlage.cli import app
 
 STATEMENTS = [
@@ -121,7 +121,7 @@ def test_cli_exit_codes(tiny_run, tiny_base, tmp_path, monkeypatch):
 
 def test_segment_mode_writes_one_row_per_statement(tiny_classifier, tmp_path):
     from conftest import REPO
-    from model.scoring import segment_file
+    from tonlage.model.scoring import segment_file
 
     article = (REPO / "seeds" / "kasachstan-2022-01.txt").read_text(encoding="utf-8")
     src, out = tmp_path / "docs.jsonl", tmp_path / "out.jsonl"
@@ -138,7 +138,7 @@ def test_segment_mode_writes_one_row_per_statement(tiny_classifier, tmp_path):
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_segment_mode_resume_after_a_kill_is_byte_identical(tiny_classifier, tmp_path, fmt):
     from conftest import REPO
-    from model.scoring import PARTIAL_SUFFIX, segment_file
+    from tonlage.model.scoring import PARTIAL_SUFFIX, segment_file
 
     articles = [p.read_text(encoding="utf-8") for p in sorted((REPO / "tests" / "fixtures" / "articles").glob("*.txt"))[:4]]
     docs = [{"id": f"d{i}", "text": text} for i, text in enumerate(articles)]

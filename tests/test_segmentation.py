@@ -21,15 +21,15 @@ from pathlib import Path
 
 import pytest
 
-from eval.segmentation_eval import (
+from tonlage.eval.segmentation_eval import (
     evaluate_segmentation,
     load_gold,
     match_statements,
     normalise_speaker,
     speakers_match,
 )
-from model.labels import LABELS
-from model.segmentation import KINDS, Statement, find_quotes, segment, split_statements
+from tonlage.model.labels import LABELS
+from tonlage.model.segmentation import KINDS, Statement, find_quotes, segment, split_statements
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "kasachstan-2022-01.txt"
@@ -455,7 +455,7 @@ def test_segmentation_quality_overall() -> None:
 
 
 def test_article_tone_scoring_counts_every_gold_statement(tiny_classifier):
-    from eval.segmentation_eval import default_gold_paths, evaluate_article_tones, load_gold
+    from tonlage.eval.segmentation_eval import default_gold_paths, evaluate_article_tones, load_gold
 
     paths = default_gold_paths()
     pairs = [(p.read_text(encoding="utf-8"), load_gold(p.with_suffix(".gold.jsonl"))) for p in paths]

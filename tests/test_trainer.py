@@ -4,9 +4,9 @@ import shutil
 import numpy as np
 import pytest
 
-from training.corpus import CorpusError
-from training.trainer import Trainer, length_batches
-from training.training_args import ConfigError, TrainingArgs
+from tonlage.training.corpus import CorpusError
+from tonlage.training.trainer import Trainer, length_batches
+from tonlage.training.training_args import ConfigError, TrainingArgs
 
 
 def _args(tiny_corpus, out, **kw):
@@ -50,7 +50,7 @@ def test_interrupted_run_resumes_to_the_same_result(tiny_run, tiny_base, tiny_co
 
 def _stop_after(trainer, steps):
     """Run fit() but raise out of it once ``steps`` optimiser steps are checkpointed (a simulated kill)."""
-    import training.trainer as module
+    import tonlage.training.trainer as module
 
     original = module.Trainer._save_checkpoint
 

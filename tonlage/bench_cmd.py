@@ -22,7 +22,7 @@ def bench_cli(
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Benchmark Tonlage's score path against plain transformers, side by side in one run."""
-    from eval.bench import bench, markdown_table
+    from tonlage.eval.bench import bench, markdown_table
 
     with clean_errors():
         result = bench(model, data, n=n, naive_n=naive_n, precision=precision, batch_size=batch_size, cold_start=not no_cold_start)

@@ -25,7 +25,7 @@ def classify_cli(
     precision: PrecisionOption = "bf16",
 ) -> None:
     """Classify statements, or every statement of a news article, by tone."""
-    from model.article import classify_article, classify_texts
+    from tonlage.model.article import classify_article, classify_texts
 
     texts = texts or []
     article = None

@@ -31,22 +31,11 @@ def fail(message: str, code: int = 2) -> NoReturn:
 @contextlib.contextmanager
 def clean_errors(code: int = 2) -> Iterator[None]:
     """Turn the project's expected errors into a one-line message and an exit code, never a traceback."""
-    from model.artifact import ArtifactError
-    from model.base import BaseModelError
-    from model.classifier import InputError
-    from model.scoring import ScoreError
+    from tonlage.model.errors import TonlageError
 
-    expected: tuple[type[BaseException], ...] = (ArtifactError, BaseModelError, InputError, ScoreError)
-    try:
-        from training.corpus import CorpusError
-        from training.training_args import ConfigError
-
-        expected += (CorpusError, ConfigError)
-    except ImportError:  # pragma: no cover
-        pass
     try:
         yield
-    except expected as exc:
+    except TonlageError as exc:
         fail(str(exc), code)
     except KeyboardInterrupt:
         fail("interrupted", 130)
@@ -72,7 +61,7 @@ def parse_thresholds(values: list[str] | None, labels: list[str]) -> dict[str, f
 
 def load_classifier(model: Path | None, precision: str):
     """Load a classifier, printing progress on stderr only when the base model must be prepared."""
-    from model.classifier import PRECISIONS, Classifier
+    from tonlage.model.classifier import PRECISIONS, Classifier
 
     if precision not in PRECISIONS:
         fail(f"--precision must be one of {', '.join(PRECISIONS)}")

@@ -10,9 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from training.data_card import DataCardError, write_data_card
-from training.schema import LABELS
-from training.validate import CheckReport, check_files
+from tonlage.training.data_card import DataCardError, write_data_card
+from tonlage.training.schema import LABELS
+from tonlage.training.validate import CheckReport, check_files
 
 data_app = typer.Typer(
     help="Check corpus files (schema, duplicates, split leakage) and write the data card statistics.",

@@ -28,9 +28,9 @@ def evaluate_cli(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
 ) -> None:
     """Evaluate a model on labelled data: metrics with intervals, baselines, calibration, errors, breakdowns."""
-    from eval.metrics import EvaluationError
-    from eval.report import evaluate
-    from model.classifier import PRECISIONS
+    from tonlage.eval.metrics import EvaluationError
+    from tonlage.eval.report import evaluate
+    from tonlage.model.classifier import PRECISIONS
 
     if precision not in PRECISIONS:
         fail(f"--precision must be one of {', '.join(PRECISIONS)}")
@@ -76,8 +76,8 @@ def compare_cli(
     from rich.console import Console
     from rich.table import Table
 
-    from eval.compare import compare_reports, comparison_markdown, table_rows, verdict
-    from eval.metrics import EvaluationError
+    from tonlage.eval.compare import compare_reports, comparison_markdown, table_rows, verdict
+    from tonlage.eval.metrics import EvaluationError
 
     try:
         comparison = compare_reports(report_a, report_b, n_boot=bootstrap, seed=seed)

@@ -32,7 +32,7 @@ def score_cli(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from model.scoring import score_file, segment_file
+    from tonlage.model.scoring import score_file, segment_file
 
     console = Console(stderr=True)
     with clean_errors(code=2):

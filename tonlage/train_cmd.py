@@ -28,8 +28,8 @@ def train_cli(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Fine-tune the tone model (LoRA) with a TOML config; flags override the config. Re-running resumes."""
-    from training.trainer import train as run_training
-    from training.training_args import TrainingArgs
+    from tonlage.training.trainer import train as run_training
+    from tonlage.training.training_args import TrainingArgs
 
     with clean_errors(code=2):
         args = TrainingArgs.from_toml(
@@ -44,7 +44,7 @@ def train_cli(
 
 def info_cli(model: ModelOption = None, json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show a model artifact: base model, layers, thresholds, temperatures and metrics."""
-    from model.artifact import DEFAULT_ARTIFACT, artifact_hash, read_config
+    from tonlage.model.artifact import DEFAULT_ARTIFACT, artifact_hash, read_config
 
     folder = model or DEFAULT_ARTIFACT
     with clean_errors(code=2):

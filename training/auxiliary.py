@@ -25,6 +25,7 @@ from os import PathLike
 from pathlib import Path
 
 from datasets import Dataset, Features, List, Value
+from tonlage.model.errors import TonlageError
 
 StrPath = str | PathLike[str]
 
@@ -44,7 +45,7 @@ _HANDLE = re.compile(r"(?<![\w@])@\w+")
 _WORD = re.compile(r"\w")
 
 
-class AuxiliaryDataError(ValueError):
+class AuxiliaryDataError(TonlageError, ValueError):
     """An auxiliary dataset is missing, or its files are not in the expected format."""
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 
-from training.schema import (
+from tonlage.training.schema import (
     ACTOR_TYPES,
     DATE_PATTERN,
     FORMS,
@@ -25,6 +25,7 @@ from training.schema import (
     REQUIRED_FIELDS,
     TEXT_WORDS,
 )
+from tonlage.model.errors import TonlageError
 
 StrPath = str | PathLike[str]
 
@@ -59,7 +60,7 @@ class Problem:
         return {"path": self.path, "line": self.line, "message": self.message}
 
 
-class CorpusError(ValueError):
+class CorpusError(TonlageError, ValueError):
     """A corpus file could not be read cleanly.
 
     Attributes:

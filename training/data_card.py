@@ -10,14 +10,15 @@ from __future__ import annotations
 from os import PathLike
 from pathlib import Path
 
-from training.schema import LABELS
-from training.validate import LENGTH_BUCKETS, CheckReport
+from tonlage.training.schema import LABELS
+from tonlage.training.validate import LENGTH_BUCKETS, CheckReport
+from tonlage.model.errors import TonlageError
 
 STATS_START = "<!-- stats:start -->"
 STATS_END = "<!-- stats:end -->"
 
 
-class DataCardError(ValueError):
+class DataCardError(TonlageError, ValueError):
     """The data card cannot be written (corpus has problems, or markers are broken)."""
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 from datasets import Dataset, concatenate_datasets
 
-from model.labels import LABELS
-from training.corpus import CorpusError, corpus_hash, read_jsonl
-from training.training_args import TrainingArgs
-from training.validate import check_files
+from tonlage.model.labels import LABELS
+from tonlage.training.corpus import CorpusError, corpus_hash, read_jsonl
+from tonlage.training.training_args import TrainingArgs
+from tonlage.training.validate import check_files
 
 COLUMNS = ("text", "labels", "label_mask", "source")
 
@@ -78,7 +78,7 @@ def load_training_data(args: TrainingArgs, tokenizer) -> TrainingData:
     parts = [corpus_dataset(args.train)]
     aux_counts = {}
     if args.auxiliary:
-        from training.auxiliary import load_auxiliary
+        from tonlage.training.auxiliary import load_auxiliary
 
         for source in args.auxiliary:
             aux = load_auxiliary(source.name, source.path, max_rows=source.max_rows, seed=args.seed)

@@ -1,6 +1,6 @@
 """The corpus schema: field names, allowed values and their types."""
 
-from model.labels import LABELS
+from tonlage.model.labels import LABELS
 
 FORMS: tuple[str, ...] = (
     "direct_quote",

@@ -6,7 +6,7 @@ target share of rows and of each label.
 
 Usage::
 
-    python -m training.split_corpus SOURCE.jsonl [...] --out training/data [--seed 7]
+    python -m tonlage.training.split_corpus SOURCE.jsonl [...] --out training/data [--seed 7]
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import random
 from collections import defaultdict
 from pathlib import Path
 
-from model.labels import LABELS
-from training.corpus import read_jsonl
+from tonlage.model.labels import LABELS
+from tonlage.training.corpus import read_jsonl
 
 SPLITS = {"train": 0.70, "dev": 0.13, "test": 0.17}
 FIELD_ORDER = ("id", "text", "labels", "actor", "actor_type", "country", "form", "topic", "episode",

@@ -16,15 +16,15 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
-from eval.metrics import label_scores, multi_hot
-from model.artifact import ADAPTER_DIR, HEAD_NAME, ArtifactConfig, write_config
-from model.base import BASE_MODEL_NAME, BASE_PACKAGE, ensure_base_model, gguf_sha256, load_tokenizer
-from model.classifier import Classifier
-from model.labels import LABELS
-from model.modeling import LORA_TARGET_MODULES, ToneModel, load_backbone, pad_batch
-from training.calibration import calibrate, sigmoid
-from training.data_pipeline import TrainingData, load_training_data
-from training.training_args import TrainingArgs
+from tonlage.eval.metrics import label_scores, multi_hot
+from tonlage.model.artifact import ADAPTER_DIR, HEAD_NAME, ArtifactConfig, write_config
+from tonlage.model.base import BASE_MODEL_NAME, BASE_PACKAGE, ensure_base_model, gguf_sha256, load_tokenizer
+from tonlage.model.classifier import Classifier
+from tonlage.model.labels import LABELS
+from tonlage.model.modeling import LORA_TARGET_MODULES, ToneModel, load_backbone, pad_batch
+from tonlage.training.calibration import calibrate, sigmoid
+from tonlage.training.data_pipeline import TrainingData, load_training_data
+from tonlage.training.training_args import TrainingArgs
 
 CHECKPOINT_DIR = "checkpoint"
 

@@ -7,9 +7,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from tonlage.model.errors import TonlageError
 
 
-class ConfigError(ValueError):
+class ConfigError(TonlageError, ValueError):
     """A training configuration file or override is invalid."""
 
 

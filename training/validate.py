@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.corpus import (
+from tonlage.training.corpus import (
     LineRecord,
     Problem,
     StrPath,
@@ -32,7 +32,7 @@ from training.corpus import (
     scan_jsonl,
     unknown_fields,
 )
-from training.schema import ACTOR_TYPES, FORMS, HARD_CASES, LABELS
+from tonlage.training.schema import ACTOR_TYPES, FORMS, HARD_CASES, LABELS
 
 NEAR_DUPLICATE_ERROR = 0.5
 """Character 5-gram Jaccard at or above which texts in different files are an error."""
