@@ -95,7 +95,7 @@ class _PerLabelLogistic:
         self.params = params
         self.models: list = []
 
-    def fit(self, x, y: np.ndarray) -> "_PerLabelLogistic":
+    def fit(self, x, y: np.ndarray) -> _PerLabelLogistic:
         from sklearn.linear_model import LogisticRegression
 
         self.models = []

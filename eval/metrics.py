@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from sklearn.metrics import f1_score, precision_recall_fscore_support
+
 from tonlage.model.errors import TonlageError
 
 

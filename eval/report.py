@@ -18,7 +18,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -925,7 +925,7 @@ def evaluate(
         "dev": _file_info(dev_path) if results else None,
         "probe_layer": layer if results else None,
         "command": command or "eval.report.evaluate() called from Python",
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
         "versions": library_versions(),
     }

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tonlage.model.labels import LABELS
 from tonlage.model.errors import TonlageError
+from tonlage.model.labels import LABELS
 
 CONFIG_NAME = "tonlage.json"
 ADAPTER_DIR = "adapter"
@@ -67,7 +67,7 @@ class ArtifactConfig:
         return json.dumps(dataclasses.asdict(self), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ArtifactConfig":
+    def from_dict(cls, data: dict[str, Any]) -> ArtifactConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(data) - known
         if unknown:

@@ -14,6 +14,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+
 from tonlage.model.errors import TonlageError
 
 BASE_MODEL_NAME = "gemma-3-270m"

@@ -14,8 +14,8 @@ from safetensors.torch import load_file
 from transformers import PreTrainedTokenizerBase
 
 from tonlage.model.artifact import ADAPTER_DIR, DEFAULT_ARTIFACT, HEAD_NAME, ArtifactConfig, artifact_hash, read_config
-from tonlage.model.modeling import ToneModel, load_backbone, pad_batch
 from tonlage.model.errors import TonlageError
+from tonlage.model.modeling import ToneModel, load_backbone, pad_batch
 
 PRECISIONS = ("fp32", "bf16", "int8")
 DEFAULT_PRECISION = "bf16"  # int8 is faster but moves logits by up to 0.5 on Gemma; bf16 stays within 0.01
@@ -132,7 +132,7 @@ class Classifier:
         base_dir: str | Path | None = None,
         precision: str = DEFAULT_PRECISION,
         num_threads: int | None = None,
-    ) -> "Classifier":
+    ) -> Classifier:
         """Load an artifact folder (default: the shipped model) on top of the base model.
 
         Args:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
 from tonlage.model.errors import TonlageError
 
 FORMATS = ("jsonl", "csv")

@@ -3,9 +3,9 @@
 import json
 
 import pytest
+from conftest import FIXTURES, REPO
 from typer.testing import CliRunner
 
-from conftest import FIXTURES, REPO
 from tonlage.cli import app
 
 runner = CliRunner()

@@ -5,8 +5,8 @@ import random
 import pytest
 from typer.testing import CliRunner
 
-from tonlage.model.scoring import ScoreError, score_file
 from tonlage.cli import app
+from tonlage.model.scoring import ScoreError, score_file
 
 STATEMENTS = [
     "Wir warnen Moskau ausdrücklich vor weiteren Schritten",
@@ -121,6 +121,7 @@ def test_cli_exit_codes(tiny_run, tiny_base, tmp_path, monkeypatch):
 
 def test_segment_mode_writes_one_row_per_statement(tiny_classifier, tmp_path):
     from conftest import REPO
+
     from tonlage.model.scoring import segment_file
 
     article = (REPO / "seeds" / "kasachstan-2022-01.txt").read_text(encoding="utf-8")
@@ -138,6 +139,7 @@ def test_segment_mode_writes_one_row_per_statement(tiny_classifier, tmp_path):
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_segment_mode_resume_after_a_kill_is_byte_identical(tiny_classifier, tmp_path, fmt):
     from conftest import REPO
+
     from tonlage.model.scoring import PARTIAL_SUFFIX, segment_file
 
     articles = [p.read_text(encoding="utf-8") for p in sorted((REPO / "tests" / "fixtures" / "articles").glob("*.txt"))[:4]]

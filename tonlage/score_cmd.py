@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tonlage.common import ModelOption, PrecisionOption, ThresholdOption, clean_errors, fail, load_classifier, parse_thresholds
+from tonlage.common import ModelOption, PrecisionOption, ThresholdOption, clean_errors, load_classifier, parse_thresholds
 
 
 def score_cli(

@@ -25,6 +25,7 @@ from os import PathLike
 from pathlib import Path
 
 from datasets import Dataset, Features, List, Value
+
 from tonlage.model.errors import TonlageError
 
 StrPath = str | PathLike[str]

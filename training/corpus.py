@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 
+from tonlage.model.errors import TonlageError
 from tonlage.training.schema import (
     ACTOR_TYPES,
     DATE_PATTERN,
@@ -25,7 +26,6 @@ from tonlage.training.schema import (
     REQUIRED_FIELDS,
     TEXT_WORDS,
 )
-from tonlage.model.errors import TonlageError
 
 StrPath = str | PathLike[str]
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from os import PathLike
 from pathlib import Path
 
+from tonlage.model.errors import TonlageError
 from tonlage.training.schema import LABELS
 from tonlage.training.validate import LENGTH_BUCKETS, CheckReport
-from tonlage.model.errors import TonlageError
 
 STATS_START = "<!-- stats:start -->"
 STATS_END = "<!-- stats:end -->"

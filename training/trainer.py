@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
-from tonlage.eval.metrics import label_scores, multi_hot
+from tonlage.eval.metrics import label_scores
 from tonlage.model.artifact import ADAPTER_DIR, HEAD_NAME, ArtifactConfig, write_config
 from tonlage.model.base import BASE_MODEL_NAME, BASE_PACKAGE, ensure_base_model, gguf_sha256, load_tokenizer
 from tonlage.model.classifier import Classifier
@@ -107,7 +107,7 @@ class Trainer:
 
     # -- training ------------------------------------------------------------------------------
 
-    def fit(self) -> "Trainer":
+    def fit(self) -> Trainer:
         """Train, keep the best dev epoch, calibrate. Resumes from ``<output>/checkpoint`` if present."""
         args = self.args
         if args.threads:

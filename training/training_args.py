@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
 from tonlage.model.errors import TonlageError
 
 
@@ -61,7 +62,7 @@ class TrainingArgs:
     output: str = "runs/default"
 
     @classmethod
-    def from_toml(cls, path: str | Path, **overrides: Any) -> "TrainingArgs":
+    def from_toml(cls, path: str | Path, **overrides: Any) -> TrainingArgs:
         """Read a TOML config and apply keyword overrides (``None`` values are ignored)."""
         try:
             raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -78,7 +79,7 @@ class TrainingArgs:
         return cls.from_dict(flat, origin=str(path))
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any], origin: str = "config") -> "TrainingArgs":
+    def from_dict(cls, values: dict[str, Any], origin: str = "config") -> TrainingArgs:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - names)
         if unknown:
