@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from tonlage.eval.lexicon import lexicon_scores
-from tonlage.eval.metrics import EvaluationError, multi_hot
+from tonlage.eval.metrics import EvaluationError
 from tonlage.training.calibration import tune_threshold
+from tonlage.training.metrics import multi_hot
 
 DEFAULT_PROBE_LAYER = 9
 PROBE_MAX_LENGTH = 256
@@ -181,24 +182,17 @@ def frozen_features(
     Returns:
         Float32 array ``(n, hidden)``.
     """
-    import torch
 
     from tonlage.model.base import load_tokenizer
-    from tonlage.model.modeling import ToneModel, load_backbone
+    from tonlage.model.modeling import ToneModel, batched_outputs, load_backbone
 
     if backbone is None:
         backbone = load_backbone(base_dir, layer)
     if tokenizer is None:
         tokenizer = load_tokenizer(base_dir)
     pooler = ToneModel(backbone, num_labels=1).eval()  # only its masked mean pooling is used, never the head
-    texts = list(texts)
-    out = np.zeros((len(texts), backbone.config.hidden_size), dtype=np.float32)
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            enc = tokenizer([texts[i] for i in rows], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
-            out[rows] = pooler.pool(enc["input_ids"], enc["attention_mask"]).numpy()
+    encoded = tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
+    out = batched_outputs(pooler.pool, encoded, tokenizer.pad_token_id, backbone.config.hidden_size, batch_size)
     return out
 
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from tonlage.eval.metrics import label_scores, multi_hot
 from tonlage.model.artifact import DEFAULT_ARTIFACT
 from tonlage.model.classifier import Classifier
 from tonlage.model.scoring import score_file
 from tonlage.training.corpus import read_jsonl
+from tonlage.training.metrics import label_scores, multi_hot
 
 DEFAULT_DATA = Path("training/data/test.jsonl")
 
@@ -118,7 +118,6 @@ def bench(
 
     records = read_jsonl(data)
     texts = [r["text"] for r in records]
-    gold = multi_hot([r["labels"] for r in records], ["warning", "insult", "sarcasm", "gratitude"])
     corpus = repeat_to(texts, n)
     base = ensure_base_model()
     threads = torch.get_num_threads()
@@ -127,6 +126,7 @@ def bench(
     fast = Classifier.from_dir(model_dir, precision=precision)
     load_s = time.perf_counter() - load_started
     labels = fast.labels
+    gold = multi_hot([r["labels"] for r in records], labels)
     speed, predicted = measure_score_path(fast, corpus, batch_size)
     p50, p95 = measure_latency(fast, texts)
     peak_rss = _peak_rss_mb()  # before any reference model is loaded

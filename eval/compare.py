@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tonlage.eval.metrics import EvaluationError, bootstrap_f1, json_safe, multi_hot, paired_difference
+from tonlage.eval.metrics import EvaluationError, bootstrap_f1, json_safe, paired_difference
+from tonlage.training.metrics import multi_hot
 
 # (key, title, higher is better)
 OVERALL = (

@@ -1,59 +1,22 @@
-"""Multi-label metrics shared by training (model selection) and evaluation reports."""
+"""Evaluation-report metrics: ranking, calibration, co-occurrence, bootstrap intervals and paired tests.
+
+The label metrics that training needs too (F1 per label, threshold sweeps) live one layer down in
+:mod:`tonlage.training.metrics`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from tonlage.model.errors import TonlageError
-
-
-def multi_hot(label_lists: Sequence[Sequence[str]], labels: Sequence[str]) -> np.ndarray:
-    """``(n, len(labels))`` 0/1 matrix from lists of label names (unknown names raise ValueError)."""
-    index = {label: i for i, label in enumerate(labels)}
-    out = np.zeros((len(label_lists), len(labels)), dtype=np.int64)
-    for row, names in enumerate(label_lists):
-        for name in names:
-            if name not in index:
-                raise ValueError(f"Unknown label {name!r} in row {row}")
-            out[row, index[name]] = 1
-    return out
-
-
-def label_scores(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[str]) -> dict:
-    """Per-label precision/recall/F1/support plus micro and macro F1, exact match and Hamming loss.
-
-    A label with no gold and no predicted positives gets F1 0 (scikit-learn's ``zero_division=0``).
-    """
-    y_true = np.asarray(y_true).astype(int)
-    y_pred = np.asarray(y_pred).astype(int)
-    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0, labels=range(len(labels)))
-    per_label = {
-        label: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
-        for i, label in enumerate(labels)
-    }
-    return {
-        "per_label": per_label,
-        "macro_f1": float(np.mean(f)),
-        "micro_f1": float(f1_score(y_true, y_pred, average="micro", zero_division=0)),
-        "exact_match": float(np.mean(np.all(y_true == y_pred, axis=1))) if len(y_true) else 0.0,
-        "hamming_loss": float(np.mean(y_true != y_pred)) if len(y_true) else 0.0,
-        "n": int(len(y_true)),
-    }
-
-
-def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Unweighted mean of per-label F1."""
-    return float(f1_score(np.asarray(y_true), np.asarray(y_pred), average="macro", zero_division=0))
-
+from tonlage.training.metrics import label_scores
 
 # -- evaluation-report metrics --------------------------------------------------------------------
 
 NONE_LABEL = "none"
 ECE_BINS = 10
-SWEEP_GRID = np.round(np.arange(0.01, 1.0, 0.01), 2)
 
 
 class EvaluationError(TonlageError, ValueError):
@@ -153,18 +116,6 @@ def cooccurrence(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[str]) 
             for p in pred:
                 matrix[g, p] += 1
     return {"rows": names, "columns": names, "matrix": matrix.tolist()}
-
-
-def threshold_sweep(y_true: np.ndarray, proba: np.ndarray, grid: np.ndarray = SWEEP_GRID) -> list[float]:
-    """F1 of one label at each threshold of ``grid`` (``proba >= t`` is positive; F1 0 when undefined)."""
-    y = np.asarray(y_true).astype(bool)
-    p = np.asarray(proba, dtype=float)
-    hits = p[None, :] >= np.asarray(grid)[:, None]
-    tp = (hits & y).sum(axis=1)
-    fp = (hits & ~y).sum(axis=1)
-    fn = (~hits & y).sum(axis=1)
-    denom = 2 * tp + fp + fn
-    return [float(2 * a / d) if d else 0.0 for a, d in zip(tp, denom)]
 
 
 def bootstrap_f1(

@@ -26,20 +26,18 @@ import numpy as np
 
 from tonlage.eval.metrics import (
     NONE_LABEL,
-    SWEEP_GRID,
     EvaluationError,
     bootstrap_f1,
     cooccurrence,
     expected_calibration_error,
     json_safe,
-    label_scores,
-    multi_hot,
     paired_difference,
     percentile_interval,
     ranking_scores,
     reliability_bins,
-    threshold_sweep,
 )
+from tonlage.model.probability import calibrated_probabilities
+from tonlage.training.metrics import SWEEP_GRID, label_scores, multi_hot, threshold_sweep
 
 SCHEMA = "tonlage-eval/1"
 DEFAULT_BOOTSTRAP = 1000
@@ -152,13 +150,6 @@ def load_eval_data(path: str | Path, labels: Sequence[str]) -> EvalData:
 
 
 # -- metrics -------------------------------------------------------------------------------------
-
-
-def _probabilities(logits: np.ndarray, temperatures: Sequence[float]) -> np.ndarray:
-    """``sigmoid(logits / T)`` exactly as :meth:`model.classifier.Classifier.predict_proba` computes it."""
-    t = np.asarray(temperatures, dtype=np.float32)
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float32) / t))
 
 
 def _names(row: np.ndarray, labels: Sequence[str]) -> list[str]:
@@ -299,8 +290,8 @@ def compute_metrics(
         raise EvaluationError("the number of bootstrap resamples must be at least 1")
     records = list(records) if records is not None else [{} for _ in ids]
     temps = [float(temperatures[label]) for label in labels]
-    proba = _probabilities(logits, temps)
-    proba_t1 = _probabilities(logits, [1.0] * len(labels))
+    proba = calibrated_probabilities(logits, temps)
+    proba_t1 = calibrated_probabilities(logits, [1.0] * len(labels))
     cut = np.array([thresholds[label] for label in labels])
     y_pred = (proba >= cut).astype(int)
 
@@ -827,7 +818,7 @@ def evaluate(
     probe_layer: int | None = None,
     n_boot: int = DEFAULT_BOOTSTRAP,
     seed: int = DEFAULT_SEED,
-    precision: str = "int8",
+    precision: str = "bf16",
     batch_size: int = 32,
     model_card: bool = False,
     command: str | None = None,
@@ -851,7 +842,7 @@ def evaluate(
         probe_layer: Layer of the frozen-feature probe (default 9).
         n_boot: Bootstrap resamples for the intervals.
         seed: Bootstrap seed.
-        precision: Inference precision when loading the model (``int8``, ``bf16``, ``fp32``).
+        precision: Inference precision when loading the model (``bf16``, the default, ``int8`` or ``fp32``).
         batch_size: Texts per model batch.
         model_card: Also write ``MODEL_CARD.md`` into the artifact folder.
         command: The command line to record; ``None`` records a Python call.
@@ -889,8 +880,7 @@ def evaluate(
         classifier = Classifier.from_dir(artifact_dir, base_dir=base_dir, precision=precision)
         used_precision = precision
     else:
-        found = re.search(r"(fp32|bf16|int8)\)$", classifier.source or "")
-        used_precision = found.group(1) if found else "as loaded by the caller"
+        used_precision = classifier.precision or "as loaded by the caller"
     labels = classifier.labels
     dataset = load_eval_data(data, labels)
     data_sha = file_sha256(data)

@@ -247,8 +247,8 @@ def evaluate_article_tones(classifier: Any, pairs: Sequence[tuple[str, Sequence[
     Every gold statement counts once: its predicted labels are those of the matched predicted statement,
     or none when the segmenter missed it.
     """
-    from tonlage.eval.metrics import label_scores, multi_hot
     from tonlage.model.article import classify_article
+    from tonlage.training.metrics import label_scores, multi_hot
 
     gold_labels, pred_labels = [], []
     for article, gold in pairs:

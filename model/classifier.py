@@ -15,7 +15,8 @@ from transformers import PreTrainedTokenizerBase
 
 from tonlage.model.artifact import ADAPTER_DIR, DEFAULT_ARTIFACT, HEAD_NAME, ArtifactConfig, artifact_hash, read_config
 from tonlage.model.errors import TonlageError
-from tonlage.model.modeling import ToneModel, load_backbone, pad_batch
+from tonlage.model.modeling import ToneModel, batched_outputs, load_backbone
+from tonlage.model.probability import calibrated_probabilities
 
 PRECISIONS = ("fp32", "bf16", "int8")
 DEFAULT_PRECISION = "bf16"  # int8 is faster but moves logits by up to 0.5 on Gemma; bf16 stays within 0.01
@@ -25,6 +26,13 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"“”»«']?\s+(?=[„\"»«A-ZÄ�
 
 class InputError(TonlageError, ValueError):
     """A text given for classification is not usable (empty, not a string)."""
+
+
+def check_precision(precision: str) -> str:
+    """Return ``precision`` if it is one of :data:`PRECISIONS`, else raise :class:`InputError`."""
+    if precision not in PRECISIONS:
+        raise InputError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    return precision
 
 
 def check_texts(texts: Sequence[object]) -> list[str]:
@@ -77,8 +85,7 @@ def quantize_for_cpu(model: ToneModel, precision: str) -> ToneModel:
     For ``int8`` the 262k-row embedding table stays in bf16 (half the memory; a lookup, not a matmul)
     and its output is cast to float32 for the quantised layers.
     """
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    check_precision(precision)
     model.eval()
     backbone = model.backbone
     if precision == "fp32":
@@ -108,13 +115,22 @@ class Classifier:
         tokenizer: Its tokenizer.
         config: The artifact configuration (labels, thresholds, temperatures, max length).
         source: Where it was loaded from, for reports.
+        precision: The precision ``model`` runs in (one of :data:`PRECISIONS`), or ``None`` when unknown.
     """
 
-    def __init__(self, model: ToneModel, tokenizer: PreTrainedTokenizerBase, config: ArtifactConfig, source: str = "memory"):
+    def __init__(
+        self,
+        model: ToneModel,
+        tokenizer: PreTrainedTokenizerBase,
+        config: ArtifactConfig,
+        source: str = "memory",
+        precision: str | None = None,
+    ):
         self.model = model.eval()
         self.tokenizer = prepare_tokenizer(tokenizer)
         self.config = config
         self.source = source
+        self.precision = check_precision(precision) if precision is not None else None
 
     @property
     def labels(self) -> list[str]:
@@ -147,8 +163,7 @@ class Classifier:
         """
         from tonlage.model.base import ensure_base_model, load_tokenizer
 
-        if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        check_precision(precision)
         folder = Path(path) if path is not None else DEFAULT_ARTIFACT
         config = read_config(folder)
         if num_threads:
@@ -162,7 +177,7 @@ class Classifier:
             model.load_head_state(load_file(str(folder / HEAD_NAME)))
             quantize_for_cpu(model, precision)
             tokenizer = tokenizer.result()
-        return cls(model, tokenizer, config, source=f"{folder} ({artifact_hash(folder)}, {precision})")
+        return cls(model, tokenizer, config, source=f"{folder} ({artifact_hash(folder)}, {precision})", precision=precision)
 
     # -- scoring -----------------------------------------------------------------------------
 
@@ -177,8 +192,8 @@ class Classifier:
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 16) -> np.ndarray:
         """Calibrated probabilities, shape ``(n, labels)``, in input order."""
-        temperatures = np.array([self.config.temperatures[label] for label in self.labels], dtype=np.float32)
-        return 1.0 / (1.0 + np.exp(-self.logits(texts, batch_size) / temperatures))
+        temperatures = [self.config.temperatures[label] for label in self.labels]
+        return calibrated_probabilities(self.logits(texts, batch_size), temperatures)
 
     def predict(
         self, texts: Sequence[str], thresholds: dict[str, float] | None = None, batch_size: int = 16
@@ -229,12 +244,5 @@ class Classifier:
             windows.append(current)
         return [bos + w for w in windows]
 
-    @torch.inference_mode()
     def _score_pieces(self, pieces: list[list[int]], batch_size: int) -> np.ndarray:
-        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))  # length-sorted batches, little padding
-        out = np.zeros((len(pieces), len(self.labels)), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
-            ids, mask = pad_batch([pieces[i] for i in batch], self.tokenizer.pad_token_id)
-            out[batch] = self.model(ids, mask).numpy()
-        return out
+        return batched_outputs(self.model, pieces, self.tokenizer.pad_token_id, len(self.labels), batch_size)

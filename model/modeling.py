@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 from transformers import Gemma3TextConfig, Gemma3TextModel
@@ -53,6 +55,37 @@ def pad_batch(sequences: list[list[int]], pad_id: int) -> tuple[torch.Tensor, to
         mask[row, : len(seq)] = 1
     return ids, mask
 
+
+
+@torch.inference_mode()
+def batched_outputs(
+    forward: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    sequences: Sequence[Sequence[int]],
+    pad_id: int,
+    width: int,
+    batch_size: int = 16,
+    bf16_autocast: bool = False,
+) -> np.ndarray:
+    """``forward(input_ids, attention_mask)`` over token id lists in length-sorted batches, rows in input order.
+
+    Sorting by length keeps padding (wasted compute) small; the stable sort makes batches reproducible.
+
+    Args:
+        forward: Maps a right-padded batch to a ``(batch, width)`` tensor (logits or pooled features).
+        sequences: Token id lists of any lengths.
+        pad_id: Padding token id.
+        width: Columns of the output.
+        batch_size: Sequences per forward pass.
+        bf16_autocast: Run under CPU bfloat16 autocast (training-time evaluation of an fp32 model).
+    """
+    order = np.argsort([len(seq) for seq in sequences], kind="stable")
+    out = np.zeros((len(sequences), width), dtype=np.float32)
+    for start in range(0, len(order), batch_size):
+        rows = order[start : start + batch_size]
+        ids, mask = pad_batch([list(sequences[i]) for i in rows], pad_id)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16_autocast):
+            out[rows] = forward(ids, mask).float().numpy()
+    return out
 
 class ToneModel(nn.Module):
     """Backbone + pooling + dropout + linear head giving one logit per label.

@@ -13,13 +13,11 @@ from tonlage.eval.metrics import (
     cooccurrence,
     expected_calibration_error,
     json_safe,
-    label_scores,
-    multi_hot,
     paired_bootstrap,
     ranking_scores,
     reliability_bins,
-    threshold_sweep,
 )
+from tonlage.training.metrics import label_scores, multi_hot, threshold_sweep
 
 LABELS = ["warning", "insult", "sarcasm"]
 GOLD = [["warning"], ["warning", "insult"], [], ["sarcasm"], ["insult"], []]

@@ -10,9 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from tonlage.eval.compare import compare_reports, comparison_markdown
-from tonlage.eval.metrics import EvaluationError, multi_hot
+from tonlage.eval.metrics import EvaluationError
 from tonlage.eval.report import OUTPUT_FILES, PLOT_FILES, compute_metrics, evaluate, write_report
 from tonlage.training.corpus import file_sha256
+from tonlage.training.metrics import multi_hot
 
 LABELS = ["warning", "insult", "never"]
 

@@ -61,8 +61,6 @@ def parse_thresholds(values: list[str] | None, labels: list[str]) -> dict[str, f
 
 def load_classifier(model: Path | None, precision: str):
     """Load a classifier, printing progress on stderr only when the base model must be prepared."""
-    from tonlage.model.classifier import PRECISIONS, Classifier
+    from tonlage.model.classifier import Classifier
 
-    if precision not in PRECISIONS:
-        fail(f"--precision must be one of {', '.join(PRECISIONS)}")
     return Classifier.from_dir(model, precision=precision)

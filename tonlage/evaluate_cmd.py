@@ -30,10 +30,10 @@ def evaluate_cli(
     """Evaluate a model on labelled data: metrics with intervals, baselines, calibration, errors, breakdowns."""
     from tonlage.eval.metrics import EvaluationError
     from tonlage.eval.report import evaluate
-    from tonlage.model.classifier import PRECISIONS
+    from tonlage.model.classifier import check_precision
 
-    if precision not in PRECISIONS:
-        fail(f"--precision must be one of {', '.join(PRECISIONS)}")
+    with clean_errors():
+        check_precision(precision)
 
     def log(message: str) -> None:
         if not quiet:

@@ -5,13 +5,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-from tonlage.eval.metrics import threshold_sweep
+from tonlage.model.probability import sigmoid
+from tonlage.training.metrics import threshold_sweep
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 def fit_temperature(y_true: np.ndarray, logits: np.ndarray) -> float:

@@ -16,14 +16,15 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
-from tonlage.eval.metrics import label_scores
 from tonlage.model.artifact import ADAPTER_DIR, HEAD_NAME, ArtifactConfig, write_config
 from tonlage.model.base import BASE_MODEL_NAME, BASE_PACKAGE, ensure_base_model, gguf_sha256, load_tokenizer
 from tonlage.model.classifier import Classifier
 from tonlage.model.labels import LABELS
-from tonlage.model.modeling import LORA_TARGET_MODULES, ToneModel, load_backbone, pad_batch
-from tonlage.training.calibration import calibrate, sigmoid
+from tonlage.model.modeling import LORA_TARGET_MODULES, ToneModel, batched_outputs, load_backbone, pad_batch
+from tonlage.model.probability import sigmoid
+from tonlage.training.calibration import calibrate
 from tonlage.training.data_pipeline import TrainingData, load_training_data
+from tonlage.training.metrics import label_scores
 from tonlage.training.training_args import TrainingArgs
 
 CHECKPOINT_DIR = "checkpoint"
@@ -213,16 +214,9 @@ class Trainer:
             test_logits = self._logits(self.model_, self.data_.test.input_ids)
             self.metrics_["test"] = self._scores(self.data_.test.targets, test_logits, self.temperatures_, self.thresholds_)
 
-    @torch.inference_mode()
     def _logits(self, model: ToneModel, input_ids: list[list[int]], batch_size: int = 32) -> np.ndarray:
         model.eval()
-        order = np.argsort([len(x) for x in input_ids], kind="stable")
-        out = np.zeros((len(input_ids), len(LABELS)), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            ids, mask = collate(input_ids, rows, self.tokenizer_.pad_token_id)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.args.bf16):
-                out[rows] = model(ids, mask).float().numpy()
+        out = batched_outputs(model, input_ids, self.tokenizer_.pad_token_id, len(LABELS), batch_size, bf16_autocast=self.args.bf16)
         model.train()
         return out
 
