@@ -2,6 +2,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from tonlage.model.artifact import ArtifactError, artifact_hash, read_config
 from tonlage.model.classifier import Classifier, InputError, check_texts
@@ -37,10 +38,17 @@ def test_predict_applies_thresholds_and_overrides(tiny_classifier):
     nothing = tiny_classifier.predict(texts, thresholds={label: 1.01 for label in tiny_classifier.labels})
     assert everything == [tiny_classifier.labels] * 2
     assert nothing == [[], []]
-    expected = [[l for l, p in zip(tiny_classifier.labels, row) if p >= tiny_classifier.thresholds[l]] for row in proba]
-    assert tiny_classifier.predict(texts) == expected
+    assert proba.shape == (2, 4)
     with pytest.raises(InputError, match="Unknown label"):
-        tiny_classifier.predict(texts, thresholds={"anger": 0.5})
+        tiny_classifier.tags(proba, thresholds={"anger": 0.5})
+
+
+def test_tags_compare_each_column_with_its_threshold(tiny_classifier):
+    assert tiny_classifier.labels == ["warning", "insult", "sarcasm", "gratitude"]
+    proba = np.array([[0.6, 0.2, 0.5, 0.49], [0.1, 0.9, 0.3, 0.7]])
+    half = {"warning": 0.5, "insult": 0.5, "sarcasm": 0.5, "gratitude": 0.5}
+    assert tiny_classifier.tags(proba, half) == [["warning", "sarcasm"], ["insult", "gratitude"]]
+    assert tiny_classifier.tags(proba, {**half, "sarcasm": 0.55, "gratitude": 0.75}) == [["warning"], ["insult"]]
 
 
 def test_long_text_is_split_and_max_combined(tiny_classifier):
@@ -55,8 +63,9 @@ def test_long_text_is_split_and_max_combined(tiny_classifier):
     assert decoded.split() == tiny_classifier.tokenizer.decode(
         tiny_classifier.tokenizer(long_text)["input_ids"], skip_special_tokens=True
     ).split()  # every token lands in exactly one window, in order
-    expected = tiny_classifier._score_pieces(pieces, batch_size=4).max(axis=0)
-    np.testing.assert_allclose(tiny_classifier.logits([long_text])[0], expected, atol=1e-5)
+    with torch.inference_mode():  # each window alone, unpadded, straight through the model
+        alone = [tiny_classifier.model(torch.tensor([p]), torch.ones(1, len(p), dtype=torch.long))[0].numpy() for p in pieces]
+    np.testing.assert_allclose(tiny_classifier.logits([long_text])[0], np.max(alone, axis=0), atol=1e-5)
     short = tiny_classifier.logits([sentence])
     assert short.shape == (1, 4)
 

@@ -1,11 +1,14 @@
 """The `tonlage` command line: thin typer wrappers around importable functions."""
 
+from typing import Annotated
+
 import typer
 
 from tonlage.bench_cmd import bench_cli
 from tonlage.classify_cmd import classify_cli
 from tonlage.data_cmd import data_app
 from tonlage.evaluate_cmd import compare_cli, evaluate_cli
+from tonlage.logs import setup_logging
 from tonlage.score_cmd import score_cli
 from tonlage.train_cmd import info_cli, train_cli
 
@@ -16,6 +19,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show debug messages on stderr.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Show only warnings and errors on stderr.")] = False,
+) -> None:
+    """Tone classifier for German diplomatic statements (warning, insult, sarcasm, gratitude)."""
+    setup_logging(verbose=verbose, quiet=quiet)
+
+
 app.command("classify")(classify_cli)
 app.command("score")(score_cli)
 app.command("train")(train_cli)
