@@ -138,7 +138,7 @@ def load_germeval2018(path: StrPath, split: str = "train") -> list[dict]:
     files = {"train": "germeval2018.training.txt", "test": "germeval2018.test.txt"}
     file, split = _resolve(path, split, files, "germeval2018")
     records = []
-    for number, (text, coarse, fine) in _read_tsv_lines(file, 3):
+    for number, (text, _coarse, fine) in _read_tsv_lines(file, 3):
         labels = ["insult"] if fine.strip() == "INSULT" else []
         text = clean_text(mask_handles(text))
         if text:

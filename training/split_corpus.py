@@ -55,7 +55,7 @@ def split_by_episode(records: list[dict], shares: dict[str, float] = SPLITS, see
     for name in names:
         profile = _profile(episodes[name])
 
-        def deficit(split: str) -> float:
+        def deficit(split: str, profile: dict = profile) -> float:
             # How far below target this split is, summed over rows and labels the episode carries.
             return sum(
                 shares[split] - filled[split][key] / totals[key]

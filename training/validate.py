@@ -7,7 +7,8 @@ statistics that go into the data card.
 Errors: everything `training.corpus.validate_record` finds, malformed lines,
 duplicate ids (within and across files), duplicate texts (after lowercasing and
 whitespace folding; within and across files), near-duplicate texts across files
-(character 5-gram Jaccard >= 0.5) and episodes that appear in more than one file.
+(character 5-gram Jaccard >= 0.5), episodes that appear in more than one file, and one statement
+with two labellings (equal up to punctuation and quote style, or a near-duplicate within a file).
 Near-duplicates within one file are only counted, in the statistics.
 """
 
@@ -32,6 +33,7 @@ from tonlage.training.corpus import (
     scan_jsonl,
     unknown_fields,
 )
+from tonlage.training.realism import cue_shortcuts, inconsistent_labels, realism_stats, strong_normal_form
 from tonlage.training.schema import ACTOR_TYPES, FORMS, HARD_CASES, LABELS
 
 NEAR_DUPLICATE_ERROR = 0.5
@@ -212,6 +214,33 @@ def _near_duplicate_problems(items: list[LineRecord], near: NearDuplicates) -> l
     return problems
 
 
+def _label_consistency_problems(items: list[LineRecord], near: NearDuplicates) -> list[Problem]:
+    """The same statement must carry the same labels.
+
+    Reports texts equal up to punctuation, quote style and case (:func:`strong_normal_form`), and
+    near-duplicates (Jaccard >= 0.5) within one file, whose labels differ.
+    """
+    problems = []
+    index = {id(item): n for n, item in enumerate(items)}
+    for group in inconsistent_labels((str(index[id(item)]), item.record["text"], item.record["labels"]) for item in items):
+        first = items[int(group[0][0])]
+        for key, labels in group[1:]:
+            item = items[int(key)]
+            if normalize_text(item.record["text"]) == normalize_text(first.record["text"]):
+                continue  # already reported as a duplicate text
+            problems.append(Problem(item.path, item.line, f"same text as {_where(first)} (id {first.record['id']!r}) "
+                                    f"with different labels {sorted(first.record['labels'])} vs {labels}"))
+    for i, j, jaccard in near.pairs:
+        a, b = items[i], items[j]
+        if a.path != b.path:
+            continue  # a near-duplicate across files is an error of its own
+        if sorted(a.record["labels"]) == sorted(b.record["labels"]) or strong_normal_form(a.record["text"]) == strong_normal_form(b.record["text"]):
+            continue
+        problems.append(Problem(b.path, b.line, f"near-duplicate text (Jaccard {jaccard:.2f}) of {_where(a)} (id {a.record['id']!r}) "
+                                f"with different labels {sorted(a.record['labels'])} vs {sorted(b.record['labels'])}"))
+    return problems
+
+
 def _episode_problems(items: list[LineRecord]) -> list[Problem]:
     first_in_file: dict[str, dict[str, LineRecord]] = defaultdict(dict)
     for item in items:
@@ -350,6 +379,8 @@ def compute_stats(items: list[LineRecord], paths: Sequence[StrPath], near: NearD
             "within_file_pairs_ge_0.5": within,
             "top_within_file": top_within,
         },
+        "realism": {name: realism_stats(recs) for name, recs in {**by_split, "total": records}.items()},
+        "cue_shortcuts": [vars(c) for c in cue_shortcuts(records, LABELS)],
         "episodes": {
             "distinct": len(episode_files),
             "records_without_episode": sum(not r.get("episode") for r in records),
@@ -384,6 +415,7 @@ def check_files(paths: Sequence[StrPath]) -> CheckReport:
     report.problems.extend(_duplicate_problems(items))
     report.problems.extend(_near_duplicate_problems(items, near))
     report.problems.extend(_episode_problems(items))
+    report.problems.extend(_label_consistency_problems(items, near))
     order = {f: n for n, f in enumerate(files)}
     report.problems.sort(key=lambda p: (order.get(p.path, len(order)), p.line or 0))
     report.warnings = sorted(_warnings(items), key=lambda p: (order.get(p.path, len(order)), p.line or 0))
