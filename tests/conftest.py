@@ -101,3 +101,29 @@ def _isolated_cache(request, tmp_path_factory, monkeypatch):
     """Unit tests keep their prepared-model caches out of the user's ~/.cache (slow tests use the real one)."""
     if request.node.get_closest_marker("slow") is None:
         monkeypatch.setenv("TONLAGE_HOME", str(tmp_path_factory.getbasetemp() / "tonlage-home"))
+
+
+# Tracked under neutral names so no file in the repository looks like a copy of a real dataset;
+# the loaders expect the real file names, so the fixture lays them out in a temporary folder.
+REAL_NAMES = {
+    "germeval2018/training.txt": "germeval2018/germeval2018.training.txt",
+    "germeval2018/test.txt": "germeval2018/germeval2018.test.txt",
+    "isarcasmeval_en/train.csv": "isarcasmeval_en/train.En.csv",
+    "isarcasmeval_en/test.csv": "isarcasmeval_en/task_A_En_test.csv",
+    "speech_acts_de/sentences.json": "speech_acts_de/version_1-1.json",
+}
+
+
+@pytest.fixture(scope="session")
+def aux_datasets(tmp_path_factory) -> Path:
+    """The fixture files in each source's real folder layout."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("aux")
+    for file in (FIXTURES / "aux").rglob("*"):
+        if file.is_file() and file.name != "README.md":
+            relative = file.relative_to(FIXTURES / "aux").as_posix()
+            target = root / REAL_NAMES.get(relative, relative)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(file, target)
+    return root

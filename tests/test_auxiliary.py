@@ -19,31 +19,10 @@ from tonlage.training.auxiliary import (
     mask_handles,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "aux"
-# Tracked under neutral names so no file in the repository looks like a copy of a real dataset;
-# the loaders expect the real file names, so the fixture lays them out in a temporary folder.
-REAL_NAMES = {
-    "germeval2018/training.txt": "germeval2018/germeval2018.training.txt",
-    "germeval2018/test.txt": "germeval2018/germeval2018.test.txt",
-    "isarcasmeval_en/train.csv": "isarcasmeval_en/train.En.csv",
-    "isarcasmeval_en/test.csv": "isarcasmeval_en/task_A_En_test.csv",
-    "speech_acts_de/sentences.json": "speech_acts_de/version_1-1.json",
-}
-
 
 @pytest.fixture(scope="module")
-def aux(tmp_path_factory) -> Path:
-    """The fixture files in each source's real folder layout."""
-    import shutil
-
-    root = tmp_path_factory.mktemp("aux")
-    for file in FIXTURES.rglob("*"):
-        if file.is_file() and file.name != "README.md":
-            relative = file.relative_to(FIXTURES).as_posix()
-            target = root / REAL_NAMES.get(relative, relative)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(file, target)
-    return root
+def aux(aux_datasets) -> Path:
+    return aux_datasets
 
 
 def by_text(records: list[dict]) -> dict[str, list[str]]:

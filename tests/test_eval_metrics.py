@@ -155,3 +155,12 @@ def test_threshold_tuning_prefers_the_middle_within_tolerance():
     y = np.array([0, 0, 1, 1])
     assert tune_threshold(y, np.array([0.0, 0.01, 0.99, 1.0])) == 0.5
     assert tune_threshold(np.zeros(5), np.linspace(0, 1, 5)) == 0.5
+
+
+def test_label_scores_refuses_a_single_column():
+    import numpy as np
+
+    from tonlage.training.metrics import label_scores
+
+    with pytest.raises(ValueError, match="at least two label columns"):
+        label_scores(np.array([[1], [0]]), np.array([[1], [1]]), ["insult"])

@@ -26,9 +26,15 @@ def label_scores(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[str]) 
     """Per-label precision/recall/F1/support plus micro and macro F1, exact match and Hamming loss.
 
     A label with no gold and no predicted positives gets F1 0 (scikit-learn's ``zero_division=0``).
+
+    Raises:
+        ValueError: Fewer than two label columns (scikit-learn reads one column as a binary vector of
+            class ids, which would score class 0); score one label with a binary metric instead.
     """
     y_true = np.asarray(y_true).astype(int)
     y_pred = np.asarray(y_pred).astype(int)
+    if y_true.ndim != 2 or y_true.shape[1] < 2 or len(labels) < 2:
+        raise ValueError("label_scores needs at least two label columns; score a single label with a binary metric")
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0, labels=range(len(labels)))
     per_label = {
         label: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
