@@ -57,7 +57,7 @@ def _is_substantial_quote(text: str, start: int, end: int, quote: tuple[int, int
         return True
     if before == "":
         follow = re.match(r",\s*(\w+)", after)
-        attributed = bool(follow) and (is_saying_word(follow.group(1)) or follow.group(1) in IMPERSONAL_SAYING)
+        attributed = follow is not None and (is_saying_word(follow.group(1)) or follow.group(1) in IMPERSONAL_SAYING)
         return attributed or len(words) >= 4 and first_letter.isupper()
     return False
 

@@ -117,7 +117,8 @@ def _resolve_speaker(np_tokens: list[Token], text: str, registry: Registry) -> s
     if len(np_tokens) == 1 and np_tokens[0].low in PRONOUN_GENDER:
         entity = registry.resolve_pronoun(PRONOUN_GENDER[np_tokens[0].low], pos)
         return registry.mention(entity, pos).name if entity else None
-    person = next((registry.lookup(t) for t in np_tokens if registry.lookup(t) and registry.lookup(t).is_person), None)
+    known = (registry.lookup(t) for t in np_tokens)
+    person = next((e for e in known if e is not None and e.is_person), None)
     if person is not None:
         return registry.mention(person, pos).name
     if _is_definite_description(np_tokens):
