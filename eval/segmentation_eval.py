@@ -20,21 +20,29 @@ Figures (micro-averaged over all statements of all articles, plus one block per 
 
 ``match_statements`` is public so that tone scoring can reuse the same alignment.
 
-Run ``python -m tonlage.eval.segmentation_eval`` to print the figures for the seed and fixtures.
+Run ``python -m tonlage.eval.segmentation_eval [ARTICLE.txt | FOLDER ...] [--tones]`` to print the
+figures; without paths it scores the seed and the test fixture articles. Each article ``x.txt`` needs
+its gold ``x.gold.jsonl`` beside it; a folder stands for every such pair in it.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from tonlage.model.errors import TonlageError
 from tonlage.model.segmentation import segment
 
 __all__ = [
+    "GoldError",
+    "article_paths",
     "evaluate_segmentation",
+    "gold_path",
+    "load_article",
     "load_gold",
     "match_statements",
     "normalise_speaker",
@@ -45,28 +53,103 @@ _ARTICLES = frozenset("der die das den dem des ein eine einer eines einem einen"
 SPEAKER_KINDS: frozenset[str] = frozenset({"quote", "reported"})
 
 
-def load_gold(path: str | Path) -> list[dict[str, Any]]:
+class GoldError(TonlageError, ValueError):
+    """An article or gold file is missing, malformed, or its offsets do not fit the article text."""
+
+
+def gold_path(article: str | Path) -> Path:
+    """The gold file that belongs to an article: ``x.txt`` -> ``x.gold.jsonl`` beside it."""
+    return Path(article).with_suffix(".gold.jsonl")
+
+
+def load_gold(path: str | Path, article: str | None = None) -> list[dict[str, Any]]:
     """Load a gold statement file (JSON Lines).
 
     Args:
         path: Path to a ``*.gold.jsonl`` file.
+        article: The article text; when given, every statement's offsets must select its text.
 
     Returns:
         The statements as dicts, in file order.
 
     Raises:
-        ValueError: If a line is not a JSON object with the required fields.
+        GoldError: If a line is not a JSON object with the required fields, or (with ``article``)
+            its ``start``/``end`` do not give its ``text``; the message names the file and line.
     """
     statements = []
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
-        row = json.loads(line)
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise GoldError(f"{path}:{number}: not JSON ({exc.msg})") from None
         missing = {"text", "start", "end", "kind"} - set(row) if isinstance(row, dict) else {"object"}
         if missing:
-            raise ValueError(f"{path}:{number}: missing {sorted(missing)}")
+            raise GoldError(f"{path}:{number}: missing {sorted(missing)}")
+        if article is not None:
+            _check_offsets(article, row, f"{path}:{number}")
         statements.append(row)
     return statements
+
+
+def _check_offsets(article: str, row: Mapping[str, Any], where: str) -> None:
+    start, end = row["start"], row["end"]
+    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= len(article)):
+        raise GoldError(f"{where}: offsets {start!r}-{end!r} are outside the article ({len(article)} characters)")
+    if article[start:end] != row["text"]:
+        raise GoldError(
+            f"{where}: offsets {start}-{end} give {_snippet(article[start:end])}, not the statement's text {_snippet(row['text'])}"
+        )
+
+
+def _snippet(text: Any, width: int = 40) -> str:
+    text = str(text)
+    return repr(text if len(text) <= width else text[: width - 1] + "…")
+
+
+def article_paths(targets: Iterable[str | Path]) -> list[Path]:
+    """Expand article files and folders into the article paths to score.
+
+    Args:
+        targets: ``.txt`` articles (each with its ``.gold.jsonl`` beside it) or folders; a folder
+            stands for every ``.txt`` in it that has a gold file (others there are ignored).
+
+    Returns:
+        Article paths in argument order (a folder's sorted by name), without duplicates.
+
+    Raises:
+        GoldError: A path does not exist, is not a ``.txt``, has no gold file, or a folder holds no pair.
+    """
+    paths: list[Path] = []
+    for target in map(Path, targets):
+        if target.is_dir():
+            found = [t for t in sorted(target.glob("*.txt")) if gold_path(t).is_file()]
+            if not found:
+                raise GoldError(f"{target}: no article .txt with a .gold.jsonl beside it in this folder")
+        elif not target.exists():
+            raise GoldError(f"{target}: no such file or folder")
+        elif target.suffix != ".txt":
+            raise GoldError(f"{target}: expected an article .txt (with its .gold.jsonl beside it) or a folder")
+        elif not gold_path(target).is_file():
+            raise GoldError(f"{target}: no gold file {gold_path(target).name} beside it")
+        else:
+            found = [target]
+        paths.extend(p for p in found if p not in paths)
+    return paths
+
+
+def load_article(path: str | Path) -> tuple[str, list[dict[str, Any]]]:
+    """Read an article and its gold statements, checking that the gold offsets fit the text.
+
+    Raises:
+        GoldError: The article is not UTF-8 text, or its gold file is malformed or does not fit it.
+    """
+    try:
+        article = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise GoldError(f"{path}: not UTF-8 text") from None
+    return article, load_gold(gold_path(path), article)
 
 
 def _get(statement: Any, name: str) -> Any:
@@ -261,36 +344,60 @@ def evaluate_article_tones(classifier: Any, pairs: Sequence[tuple[str, Sequence[
     return label_scores(multi_hot(gold_labels, labels), multi_hot(pred_labels, labels), labels)
 
 
-def main() -> None:  # pragma: no cover - manual report
-    """Print segmentation figures per article and overall; with ``--tones``, tone F1 of a model too."""
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Segmentation, speaker and tone figures on the gold articles.")
-    parser.add_argument("--tones", action="store_true", help="also classify with a model and report tone F1")
-    parser.add_argument("--model", default=None, help="artifact folder (default: the shipped model)")
-    args = parser.parse_args()
-    paths = default_gold_paths()
-    pairs = [(p.read_text(encoding="utf-8"), load_gold(p.with_suffix(".gold.jsonl"))) for p in paths]
-    result = evaluate_segmentation(pairs)
-    header = f"{'article':28} {'stmts':>5} {'F1':>6} {'exactF1':>7} {'speaker':>8} {'kind':>6}"
-    print(header)
-    for path, row in zip(paths, result["per_article"]):
+def _print_figures(paths: Sequence[Path], result: Mapping[str, Any]) -> None:
+    print(f"{'article':28} {'stmts':>5} {'F1':>6} {'exactF1':>7} {'speaker':>8} {'kind':>6}")
+    rows = [(path.stem, row) for path, row in zip(paths, result["per_article"])] + [("overall", result)]
+    for name, row in rows:
         print(
-            f"{path.stem:28} {row['gold']:>5} {row['f1']:>6.3f} {row['exact_f1']:>7.3f} "
+            f"{name:28} {row['gold']:>5} {row['f1']:>6.3f} {row['exact_f1']:>7.3f} "
             f"{row['speaker_accuracy']:>8.3f} {row['kind_accuracy']:>6.3f}"
         )
-    print(
-        f"{'overall':28} {result['gold']:>5} {result['f1']:>6.3f} {result['exact_f1']:>7.3f} "
-        f"{result['speaker_accuracy']:>8.3f} {result['kind_accuracy']:>6.3f}"
-    )
-    if args.tones:
-        from tonlage.model.classifier import Classifier
 
-        scores = evaluate_article_tones(Classifier.from_dir(args.model), pairs)
-        print(f"\ntone F1 over {scores['n']} gold statements: macro {scores['macro_f1']:.3f}, micro {scores['micro_f1']:.3f}")
-        for label, row in scores["per_label"].items():
-            print(f"  {label:10} P {row['precision']:.3f}  R {row['recall']:.3f}  F1 {row['f1']:.3f}  (support {row['support']})")
+
+def _print_tones(scores: Mapping[str, Any]) -> None:
+    print(f"\ntone F1 over {scores['n']} gold statements: macro {scores['macro_f1']:.3f}, micro {scores['micro_f1']:.3f}")
+    for label, row in scores["per_label"].items():
+        print(f"  {label:10} P {row['precision']:.3f}  R {row['recall']:.3f}  F1 {row['f1']:.3f}  (support {row['support']})")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print segmentation figures per article and overall; with ``--tones``, tone F1 of a model too.
+
+    Args:
+        argv: Command-line arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit status: 0, or 2 after printing ``Error: ...`` for a bad article, gold file or model.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m tonlage.eval.segmentation_eval", description="Segmentation, speaker and tone figures on the gold articles."
+    )
+    parser.add_argument(
+        "articles", nargs="*", metavar="PATH",
+        help="article .txt with its .gold.jsonl beside it, or a folder of such pairs (default: the seed and the test fixtures)",
+    )
+    parser.add_argument("--tones", action="store_true", help="also classify with a model and report tone F1")
+    parser.add_argument("--model", default=None, help="artifact folder (default: the shipped model)")
+    args = parser.parse_args(argv)
+    try:
+        paths = article_paths(args.articles) if args.articles else default_gold_paths()
+        pairs = [load_article(p) for p in paths]
+        if args.tones:
+            unlabelled = next((p for p, (_, gold) in zip(paths, pairs) if any("labels" not in g for g in gold)), None)
+            if unlabelled is not None:
+                raise GoldError(f"{gold_path(unlabelled)}: --tones needs a 'labels' field on every statement")
+        _print_figures(paths, evaluate_segmentation(pairs))
+        if args.tones:
+            from tonlage.model.classifier import Classifier
+
+            _print_tones(evaluate_article_tones(Classifier.from_dir(args.model), pairs))
+    except TonlageError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    sys.exit(main())

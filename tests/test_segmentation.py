@@ -17,13 +17,21 @@ Gold annotation conventions used in seeds/ and tests/fixtures/articles/:
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from tonlage.eval.segmentation_eval import (
+    GoldError,
+    article_paths,
+    default_gold_paths,
+    evaluate_article_tones,
     evaluate_segmentation,
     load_gold,
+    main,
     match_statements,
     normalise_speaker,
     speakers_match,
@@ -35,6 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "kasachstan-2022-01.txt"
 FIXTURES = sorted((ROOT / "tests" / "fixtures" / "articles").glob("*.txt"))
 ALL_ARTICLES = [SEED, *FIXTURES]
+# The shared data folder sits next to the repository checkout (…/shared beside …/tonlage).
+SHARED_SEED = ROOT.parent / "shared" / "seeds" / "kasachstan-2022-01.txt"
 
 
 def _gold_path(article: Path) -> Path:
@@ -55,10 +65,9 @@ def _by_text(text: str, fragment: str) -> Statement:
 
 
 def test_seed_copy_is_byte_identical_to_shared_seed() -> None:
-    shared = Path("/work/shared/seeds/kasachstan-2022-01.txt")
-    if not shared.exists():
-        pytest.skip("shared seed directory not mounted")
-    assert SEED.read_bytes() == shared.read_bytes()
+    if not SHARED_SEED.is_file():
+        pytest.skip(f"no shared seed at {SHARED_SEED}")
+    assert SEED.read_bytes() == SHARED_SEED.read_bytes()
 
 
 def test_there_are_at_least_five_fixture_articles() -> None:
@@ -431,7 +440,7 @@ def test_evaluate_segmentation_counts_errors() -> None:
 def test_load_gold_rejects_incomplete_rows(tmp_path: Path) -> None:
     path = tmp_path / "bad.gold.jsonl"
     path.write_text(json.dumps({"text": "x", "start": 0}) + "\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="missing"):
+    with pytest.raises(GoldError, match=r"bad.gold.jsonl:1: missing \['end', 'kind'\]"):
         load_gold(path)
 
 
@@ -454,13 +463,177 @@ def test_segmentation_quality_overall() -> None:
     assert result["kind_accuracy"] >= 0.9
 
 
-def test_article_tone_scoring_counts_every_gold_statement(tiny_classifier):
-    from tonlage.eval.segmentation_eval import default_gold_paths, evaluate_article_tones, load_gold
-
+def test_article_tone_scoring_counts_every_gold_statement(tiny_classifier) -> None:
     paths = default_gold_paths()
     pairs = [(p.read_text(encoding="utf-8"), load_gold(p.with_suffix(".gold.jsonl"))) for p in paths]
     scores = evaluate_article_tones(tiny_classifier, pairs)
     assert scores["n"] == sum(len(gold) for _, gold in pairs)
     support = sum(row["support"] for row in scores["per_label"].values())
     assert support == sum(len(s["labels"]) for _, gold in pairs for s in gold)
-    assert 0.0 <= scores["macro_f1"] <= 1.0
+
+
+class _KeywordClassifier:
+    """Stands in for a model: "warn…" means warning, "dank…" gratitude, nothing else is ever found."""
+
+    labels = LABELS
+
+    def __init__(self) -> None:
+        self.paths: list[object] = []
+
+    def predict_proba(self, texts: Sequence[str]) -> list[list[float]]:
+        return [[float("warn" in t.lower()), 0.0, 0.0, float("dank" in t.lower())] for t in texts]
+
+    def tags(self, proba: list[list[float]], thresholds: object = None) -> list[list[str]]:
+        return [[label for label, p in zip(self.labels, row) if p >= 0.5] for row in proba]
+
+
+# The segmenter keeps the quote and "Das sagte Lind." together (one statement, 55-92); the gold splits
+# them, so the quote (IoU 21/37) is matched and "Das sagte Lind." (IoU 15/37) is missed.
+TONE_ARTICLE = "Lind warnte vor Krieg. Er dankte Oslo für die Warnung. „Ihr seid Feiglinge.“ Das sagte Lind."
+TONE_GOLD = [
+    {"text": "Lind warnte vor Krieg.", "start": 0, "end": 22, "kind": "reported", "speaker": "Lind", "labels": ["warning"]},
+    {"text": "Er dankte Oslo für die Warnung.", "start": 23, "end": 54, "kind": "reported", "speaker": "Lind",
+     "labels": ["gratitude", "sarcasm"]},
+    {"text": "„Ihr seid Feiglinge.“", "start": 55, "end": 76, "kind": "quote", "speaker": "Lind", "labels": ["insult"]},
+    {"text": "Das sagte Lind.", "start": 77, "end": 92, "kind": "narrative", "speaker": None, "labels": []},
+]
+
+
+def test_article_tone_scores_are_hand_worked_on_a_tiny_gold_set() -> None:
+    scores = evaluate_article_tones(_KeywordClassifier(), [(TONE_ARTICLE, TONE_GOLD)])
+    # predicted per gold row: [warning], [warning, gratitude], [] (quote matched), [] (missed)
+    per_label = scores["per_label"]
+    assert per_label["warning"] == {"precision": 0.5, "recall": 1.0, "f1": pytest.approx(2 / 3), "support": 1}
+    assert per_label["gratitude"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1}
+    assert per_label["insult"]["f1"] == 0.0 and per_label["sarcasm"]["f1"] == 0.0
+    assert scores["macro_f1"] == pytest.approx((2 / 3 + 1) / 4)
+    assert scores["micro_f1"] == pytest.approx(4 / 7)  # TP 2, FP 1, FN 2
+    assert scores["n"] == 4  # the missed gold statement counts, with no predicted labels
+    assert scores["exact_match"] == 0.5  # rows 1 and 4
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _write_pair(folder: Path, name: str, text: str, gold: list[dict]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    article = folder / f"{name}.txt"
+    article.write_text(text, encoding="utf-8")
+    (folder / f"{name}.gold.jsonl").write_text("".join(json.dumps(g, ensure_ascii=False) + "\n" for g in gold), encoding="utf-8")
+    return article
+
+
+EINS = "Eins ist klar. Zwei sagte er. Drei."
+EINS_GOLD = [
+    {"text": "Eins ist klar.", "start": 0, "end": 14, "kind": "narrative", "speaker": None, "labels": []},
+    {"text": "Zwei sagte er. Drei.", "start": 15, "end": 35, "kind": "reported", "speaker": "Hans", "labels": []},
+]
+LIND = "Lind warnte vor Krieg."
+LIND_GOLD = [TONE_GOLD[0]]
+
+
+def _table(out: str) -> dict[str, list[str]]:
+    rows = [line.split() for line in out.splitlines()[1:] if line.strip()]
+    return {row[0]: row[1:] for row in rows}
+
+
+def test_main_scores_a_folder_and_an_explicit_article(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write_pair(tmp_path / "set", "eins", EINS, EINS_GOLD)
+    (tmp_path / "set" / "notes.txt").write_text("no gold here", encoding="utf-8")  # ignored inside a folder
+    lind = _write_pair(tmp_path / "other", "lind", LIND, LIND_GOLD)
+    assert main([str(tmp_path / "set"), str(lind)]) == 0
+    table = _table(capsys.readouterr().out)
+    # eins: 3 predicted, 2 gold, both matched, 1 exact -> F1 0.8, exact F1 0.4; speaker "Zwei" != "Hans"
+    assert table == {
+        "eins": ["2", "0.800", "0.400", "0.000", "1.000"],
+        "lind": ["1", "1.000", "1.000", "1.000", "1.000"],
+        # 4 predicted, 3 gold, 3 matched, 2 exact: F1 6/7, exact F1 4/7, speaker 1/2
+        "overall": ["3", "0.857", "0.571", "0.500", "1.000"],
+    }
+
+
+def test_main_defaults_to_the_seed_and_the_fixture_articles(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    assert list(_table(capsys.readouterr().out)) == [SEED.stem, *(p.stem for p in FIXTURES), "overall"]
+
+
+def test_main_tones_reports_tone_f1_of_the_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tonlage.model.classifier import Classifier
+
+    stub = _KeywordClassifier()
+
+    def from_dir(path: object = None, **_: object) -> _KeywordClassifier:
+        stub.paths.append(path)
+        return stub
+
+    monkeypatch.setattr(Classifier, "from_dir", from_dir)
+    article = _write_pair(tmp_path, "tone", TONE_ARTICLE, TONE_GOLD)
+    assert main(["--tones", "--model", "some/model", str(article)]) == 0
+    out = capsys.readouterr().out
+    assert stub.paths == ["some/model"]
+    assert "tone F1 over 4 gold statements: macro 0.417, micro 0.571" in out
+    assert "  warning    P 0.500  R 1.000  F1 0.667  (support 1)" in out
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("no-gold", "lonely.txt: no gold file lonely.gold.jsonl beside it"),
+        ("bad-offsets", "eins.gold.jsonl:2: offsets 14-35 give ' Zwei sagte er. Drei.', not the statement's text"),
+        ("out-of-range", "eins.gold.jsonl:2: offsets 15-99 are outside the article (35 characters)"),
+        ("not-json", "eins.gold.jsonl:1: not JSON"),
+        ("missing", "nowhere.txt: no such file or folder"),
+        ("empty-folder", "empty: no article .txt with a .gold.jsonl beside it"),
+        ("gold-given", "eins.gold.jsonl: expected an article .txt"),
+    ],
+)
+def test_main_rejects_bad_articles_with_a_message_naming_the_file(
+    case: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    article = _write_pair(tmp_path, "eins", EINS, EINS_GOLD)
+    gold = article.with_suffix(".gold.jsonl")
+    target = article
+    if case == "no-gold":
+        target = tmp_path / "lonely.txt"
+        target.write_text(EINS, encoding="utf-8")
+    elif case == "bad-offsets":
+        gold.write_text(gold.read_text(encoding="utf-8").replace('"start": 15', '"start": 14'), encoding="utf-8")
+    elif case == "out-of-range":
+        gold.write_text(gold.read_text(encoding="utf-8").replace('"end": 35', '"end": 99'), encoding="utf-8")
+    elif case == "not-json":
+        gold.write_text("{text: 1}\n", encoding="utf-8")
+    elif case == "missing":
+        target = tmp_path / "nowhere.txt"
+    elif case == "empty-folder":
+        target = tmp_path / "empty"
+        target.mkdir()
+    elif case == "gold-given":
+        target = gold
+    assert main([str(target)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"Error: {tmp_path}")
+    assert message in captured.err
+
+
+def test_main_tones_needs_labels_on_every_gold_statement(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    article = _write_pair(tmp_path, "eins", EINS, [{k: v for k, v in g.items() if k != "labels"} for g in EINS_GOLD])
+    assert main(["--tones", str(article)]) == 2
+    assert "eins.gold.jsonl: --tones needs a 'labels' field on every statement" in capsys.readouterr().err
+
+
+def test_article_paths_keeps_argument_order_and_drops_duplicates(tmp_path: Path) -> None:
+    b = _write_pair(tmp_path, "b", LIND, LIND_GOLD)
+    a = _write_pair(tmp_path, "a", EINS, EINS_GOLD)
+    assert article_paths([b, tmp_path, a]) == [b, a]
+
+
+def test_module_run_exits_2_with_a_one_line_error(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.txt"
+    proc = subprocess.run(
+        [sys.executable, "-m", "tonlage.eval.segmentation_eval", str(missing)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 2
+    assert proc.stderr == f"Error: {missing}: no such file or folder\n"

@@ -1,0 +1,212 @@
+"""People and institutions named in the article, for resolving pronouns and definite descriptions."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from tonlage.model.segmentation.lexicon import (
+    DETERMINERS,
+    FEMININE_NOUN_ENDINGS,
+    NAME_PARTICLES,
+    POSSESSIVES,
+    ROLE_HYPERNYMS,
+    ROLE_SUFFIXES,
+    TITLES,
+)
+from tonlage.model.segmentation.mentions import (
+    extend_genitive,
+    head_noun,
+    is_adjective,
+    is_name_particle,
+    is_name_token,
+    is_role,
+    np_nationalities,
+    role_stem,
+)
+from tonlage.model.segmentation.tokens import Token
+
+
+@dataclass
+class _Entity:
+    name: str
+    is_person: bool
+    gender: str  # "m", "f", "n", "pl"; "?" for a bare name never seen with a role (a person or a state)
+    roles: set[str] = field(default_factory=set)
+    nationalities: set[str] = field(default_factory=set)
+    positions: list[int] = field(default_factory=list)
+
+    def last_before(self, pos: int) -> int:
+        index = bisect.bisect_left(self.positions, pos) - 1
+        return self.positions[index] if index >= 0 else -1
+
+    def head(self) -> str:
+        words = [w for w in re.findall(r"[\w\-]+", self.name) if w[:1].isupper()]
+        return head_noun(words[-1]) if words else ""
+
+
+class Registry:
+    """People and institutions mentioned so far, with their mention positions."""
+
+    def __init__(self) -> None:
+        self.entities: list[_Entity] = []
+        self.keys: dict[str, _Entity] = {}
+
+    def mention(self, entity: _Entity, pos: int) -> _Entity:
+        bisect.insort(entity.positions, pos)
+        return entity
+
+    def add_person(
+        self, name_tokens: list[Token], roles: list[str], nats: set[str], pos: int, gender: str | None = None
+    ) -> _Entity:
+        name_tokens = [t for t in name_tokens if t.text not in TITLES] or name_tokens
+        name = " ".join(t.text for t in name_tokens)
+        keys = [t.low for t in name_tokens if t.kind == "word" and len(t.text) > 2 and t.low not in NAME_PARTICLES]
+        entity = next((self.keys[k] for k in keys if k in self.keys and self.keys[k].is_person), None)
+        if entity is None:
+            entity = _Entity(name=name, is_person=True, gender=gender or (_gender_from_roles(roles) if roles else "?"))
+            self.entities.append(entity)
+        elif len(name) > len(entity.name):
+            entity.name = name
+        if entity.gender == "?" and (gender or roles):
+            entity.gender = gender or _gender_from_roles(roles)
+        entity.roles.update(role_stem(r) for r in roles)
+        entity.nationalities.update(nats)
+        for key in keys:
+            self.keys[key] = entity
+        return self.mention(entity, pos)
+
+    def add_institution(self, np_text: str, tokens: list[Token], pos: int) -> _Entity:
+        name = _lower_article(np_text)
+        for entity in self.entities:
+            if entity.name.lower() == name.lower():
+                return self.mention(entity, pos)
+        entity = _Entity(name=name, is_person=False, gender=_grammatical_gender(tokens))
+        entity.nationalities.update(np_nationalities(tokens))
+        self.entities.append(entity)
+        return self.mention(entity, pos)
+
+    def lookup(self, token: Token) -> _Entity | None:
+        return self.keys.get(token.low) if token.is_cap else None
+
+    def resolve_pronoun(self, gender: str, before: int) -> _Entity | None:
+        # A bare name of unknown gender ("Kolumbien droht …") is only a fallback antecedent.
+        for genders in ({gender}, {"?"}):
+            candidates = [(e.last_before(before), e) for e in self.entities if e.gender in genders]
+            best = max(candidates, default=(-1, None), key=lambda c: c[0])
+            if best[0] >= 0:
+                return best[1]
+        return None
+
+    def resolve_description(self, head: str, nats: set[str], before: int) -> _Entity | None:
+        def fits(entity: _Entity) -> bool:
+            if not nats <= entity.nationalities:
+                return False
+            if entity.is_person:
+                narrower = (head, *ROLE_HYPERNYMS.get(head, ()))
+                return any(role.endswith(narrower) for role in entity.roles)
+            return entity.head().endswith(head)
+
+        candidates = [(e.last_before(before), e) for e in self.entities if fits(e)]
+        best = max(candidates, default=(-1, None), key=lambda c: c[0])
+        return best[1] if best[0] >= 0 else None
+
+
+def _lower_article(np_text: str) -> str:
+    first, _, rest = np_text.partition(" ")
+    return f"{first.lower()} {rest}" if rest and first.lower() in DETERMINERS else np_text
+
+
+def _grammatical_gender(tokens: list[Token]) -> str:
+    first = tokens[0].low if tokens else ""
+    head = next((head_noun(t.text) for t in reversed(tokens) if t.is_cap), "")
+    if first in {"der", "ein"}:
+        return "m"
+    if first in {"das"}:
+        return "n"
+    if first in {"die", "eine"}:
+        return "f" if head.endswith(FEMININE_NOUN_ENDINGS) or first == "eine" else "pl"
+    return "pl" if first in {"mehrere", "zahlreiche", "viele", "einige", "beide"} else "n"
+
+
+def register_people(tokens: list[Token], registry: Registry) -> None:
+    """Register "Rolle [Titel] Vorname Name" mentions and re-mentions of known names."""
+    i = 0
+    last_person: _Entity | None = None
+    while i < len(tokens):
+        mention = _person_mention(tokens, i) if is_role(tokens[i]) else None
+        if mention is not None:
+            roles, name_start, name_end = mention
+            gender = _gender_from_determiner(tokens, i) or _gender_from_roles(roles)
+            if last_person is not None and _is_colleague_of_previous(tokens, i):
+                roles += [_gendered_role(r, gender) for r in sorted(last_person.roles)]
+            nats = np_nationalities(tokens[max(0, i - 3) : i + 1])
+            name = tokens[name_start:name_end]
+            last_person = registry.add_person(name, roles, nats, name[0].start, gender)
+            i = name_end
+            continue
+        if (entity := registry.lookup(tokens[i])) is not None:
+            registry.mention(entity, tokens[i].start)
+            last_person = entity if entity.is_person else last_person
+        i += 1
+
+
+def _person_mention(tokens: list[Token], i: int) -> tuple[list[str], int, int] | None:
+    """At a role noun: its roles and the token span of the name that follows, if any."""
+    j, roles = i, []
+    while j < len(tokens) and (is_role(tokens[j]) or tokens[j].text in TITLES):
+        if is_role(tokens[j]):
+            roles.append(tokens[j].text)
+        j += 1
+    start = _skip_genitive_apposition(tokens, j)
+    end, name_words = start, 0
+    while end < len(tokens) and _continues_name(tokens, end):
+        name_words += tokens[end].is_cap
+        if name_words > 4:
+            break
+        end += 1  # up to four name words, particles not counted ("Andrés Felipe de la Torre")
+    return (roles, start, end) if end > start else None
+
+
+def _continues_name(tokens: list[Token], k: int) -> bool:
+    return (is_name_token(tokens[k]) and not is_role(tokens[k])) or is_name_particle(tokens, k)
+
+
+def _gender_from_roles(roles: list[str]) -> str:
+    return "f" if any(role_stem(r).endswith(("in", "frau")) for r in roles) else "m"
+
+
+def _gendered_role(role: str, gender: str) -> str:
+    """"präsidentin" -> "präsident" for a male colleague, and the other way round."""
+    if gender == "m" and role.endswith("in") and role[:-2].endswith(ROLE_SUFFIXES):
+        return role[:-2]
+    if gender == "f" and not role.endswith("in"):
+        return role.removesuffix("e") + "in"
+    return role
+
+
+def _gender_from_determiner(tokens: list[Token], i: int) -> str | None:
+    """"die Delegierte", "eine Abgeordnete": feminine although the role has no "-in"."""
+    j = i - 1
+    while j >= 0 and is_adjective(tokens[j]):
+        j -= 1
+    return "f" if j >= 0 and tokens[j].low in {"die", "eine"} else None
+
+
+def _skip_genitive_apposition(tokens: list[Token], j: int) -> int:
+    """Role, genitive, comma, name: "Die Koordinatorin des UN-Büros, J. Morales"."""
+    k = extend_genitive(tokens, j)
+    if k > j and k < len(tokens) and tokens[k].text == ",":
+        return k + 1
+    return j
+
+
+def _is_colleague_of_previous(tokens: list[Token], i: int) -> bool:
+    """"Putin und sein kasachischer Kollege Tokajew": the colleague shares Putin's office."""
+    if "kolleg" not in tokens[i].low:
+        return False
+    j = i - 1
+    while j >= 0 and is_adjective(tokens[j]):
+        j -= 1
+    return j >= 0 and tokens[j].low in POSSESSIVES

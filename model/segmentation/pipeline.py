@@ -1,0 +1,66 @@
+"""The entry point: header detection and ``segment``, which runs the steps in order."""
+
+from __future__ import annotations
+
+import re
+
+from tonlage.model.segmentation.entities import Registry, register_people
+from tonlage.model.segmentation.kinds import classify_kind
+from tonlage.model.segmentation.lexicon import BLANK_LINE_RE, CLOSERS, TERMINALS
+from tonlage.model.segmentation.quotes import find_quotes
+from tonlage.model.segmentation.sentences import split_statements
+from tonlage.model.segmentation.speakers import attribute_speaker
+from tonlage.model.segmentation.statement import Statement
+from tonlage.model.segmentation.tokens import tokens_outside_quotes
+
+
+def _header_end(text: str) -> int:
+    """End offset of the header block (title/teaser), or 0 when there is none.
+
+    The first paragraph is a header when the article has further paragraphs and the
+    paragraph opens with a title line (no closing punctuation) or a metadata field
+    such as ``date 2022-01``.
+    """
+    stripped = text.lstrip()
+    offset = len(text) - len(stripped)
+    match = BLANK_LINE_RE.search(text, offset)
+    if not match or not text[match.end() :].strip():
+        return 0
+    first_line = stripped.split("\n", 1)[0].rstrip()
+    is_title = bool(first_line) and first_line[-1] not in TERMINALS | CLOSERS
+    is_metadata = re.match(r"[a-zäöü]+:?\s+\d{4}(-\d{2}){0,2}\b", first_line) is not None
+    return match.start() if is_title or is_metadata else 0
+
+
+def _is_title_line(statement: str) -> bool:
+    """A headline: no closing sentence mark. Teaser sentences under it are ordinary statements."""
+    stripped = statement.rstrip()
+    return not stripped or stripped[-1] not in TERMINALS | CLOSERS
+
+
+def segment(text: str) -> list[Statement]:
+    """Segment a German news article into statements with kind and speaker.
+
+    Args:
+        text: The article text.
+
+    Returns:
+        Statements in text order; ``text[s.start:s.end] == s.text`` for each.
+    """
+    quotes = find_quotes(text)
+    header_end = _header_end(text)
+    registry = Registry()
+    statements: list[Statement] = []
+    previous: Statement | None = None
+    for start, end in split_statements(text, quotes):
+        tokens = tokens_outside_quotes(text, start, end, quotes)
+        register_people(tokens, registry)
+        if start < header_end and _is_title_line(text[start:end]):
+            kind, speaker = "narrative", None
+        else:
+            kind = classify_kind(text, start, end, quotes)
+            speaker = attribute_speaker(tokens, text, kind, previous, registry)
+        statement = Statement(text[start:end], start, end, kind, speaker)
+        statements.append(statement)
+        previous = statement
+    return statements

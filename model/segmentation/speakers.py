@@ -1,0 +1,162 @@
+"""Step 4: find the noun phrase that speaks and resolve it to a name the article uses."""
+
+from __future__ import annotations
+
+from tonlage.model.segmentation.cues import (
+    clause_end_index,
+    clause_start_index,
+    np_after,
+    saying_verb_positions,
+    so_attribution,
+    speech_act_performer,
+    subject_from_prefix,
+)
+from tonlage.model.segmentation.entities import Registry
+from tonlage.model.segmentation.lexicon import (
+    ADVERBIAL_STARTERS,
+    AUXILIARIES,
+    DEFINITE_ARTICLES,
+    GENERIC_HEADS,
+    IMPERSONAL_SAYING,
+    INSTITUTION_SUFFIXES,
+    PREPOSITIONS,
+    PRONOUN_GENDER,
+    ROLE_SUFFIXES,
+    SAYING_PARTICIPLES,
+)
+from tonlage.model.segmentation.mentions import head_noun, is_adjective, is_name_token, is_role, np_nationalities, parse_np
+from tonlage.model.segmentation.statement import Statement
+from tonlage.model.segmentation.tokens import Token
+
+
+def _without_parentheticals(tokens: list[Token]) -> list[Token]:
+    """Drop "(CDU)"-style insertions so they do not split the subject from its verb."""
+    kept, depth = [], 0
+    for token in tokens:
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")" and depth:
+            depth -= 1
+        elif not depth:
+            kept.append(token)
+    return kept
+
+
+def _speaker_candidates(tokens: list[Token]) -> list[list[Token]]:
+    """Noun phrases in speaker position, in text order."""
+    tokens = _without_parentheticals(tokens)
+    candidates: list[list[Token]] = []
+    clause_end = clause_end_index(tokens)
+    for v in saying_verb_positions(tokens):
+        if tokens[v].text in IMPERSONAL_SAYING:
+            continue
+        clause_start = clause_start_index(tokens, v)
+        anchor = v
+        if tokens[v].text in SAYING_PARTICIPLES:
+            aux = next((a for a in range(clause_start, v) if tokens[a].text in AUXILIARIES), None)
+            anchor = aux if aux is not None else v
+        prefix = tokens[clause_start:anchor]
+        subject = subject_from_prefix(prefix) or _apposition_subject(tokens, clause_start, anchor)
+        if subject is None and _prefix_is_adverbial(prefix):
+            subject = np_after(tokens, anchor + 1, clause_end[anchor])
+        if subject:
+            candidates.append(subject)
+    so_span = so_attribution(tokens)
+    if so_span is not None:
+        candidates.append(tokens[so_span[0] : so_span[1]])
+    performer = speech_act_performer(tokens)
+    if performer:
+        candidates.append(performer)
+    framed = _colon_frame_subject(tokens)
+    if framed:
+        candidates.append(framed)
+    return candidates
+
+
+def _colon_frame_subject(tokens: list[Token]) -> list[Token] | None:
+    """"Außenministerin Laura Restrepo ging noch weiter: Hallorann sei …" -> the subject before the colon.
+
+    Only a noun phrase with a role or institution counts ("Die Lage ist klar: …" has no speaker).
+    """
+    colon = next((i for i, t in enumerate(tokens) if t.text == ":"), None)
+    if colon is None or colon + 1 >= len(tokens):
+        return None
+    start = clause_start_index(tokens, colon)
+    end = parse_np(tokens[:colon], start)
+    if not end or end >= colon or tokens[end].kind != "word" or tokens[end].is_cap:
+        return None
+    subject = tokens[start:end]
+    if any(is_role(t) or head_noun(t.text).endswith(INSTITUTION_SUFFIXES) for t in subject):
+        return subject
+    return None
+
+
+def _apposition_subject(tokens: list[Token], clause_start: int, anchor: int) -> list[Token] | None:
+    """"Ein Sprecher des Ministeriums, Oberst Gao Ming, nannte …": the name between commas."""
+    if anchor != clause_start or clause_start < 2 or tokens[clause_start - 1].text != ",":
+        return None
+    start = clause_start_index(tokens, clause_start - 1)
+    if start == 0 or tokens[start - 1].text != ",":
+        return None
+    apposition = tokens[start : clause_start - 1]
+    if apposition and parse_np(apposition, 0) == len(apposition) and any(is_name_token(t) for t in apposition):
+        return apposition
+    return None
+
+
+def _prefix_is_adverbial(prefix: list[Token]) -> bool:
+    if not prefix or all(t.kind == "quote" for t in prefix):
+        return True
+    first = prefix[0]
+    return first.kind == "num" or first.low in PREPOSITIONS or first.low in ADVERBIAL_STARTERS
+
+
+def _resolve_speaker(np_tokens: list[Token], text: str, registry: Registry) -> str | None:
+    """Turn a speaker noun phrase into the name the article uses for that speaker."""
+    pos = np_tokens[0].start
+    if len(np_tokens) == 1 and np_tokens[0].low in PRONOUN_GENDER:
+        entity = registry.resolve_pronoun(PRONOUN_GENDER[np_tokens[0].low], pos)
+        return registry.mention(entity, pos).name if entity else None
+    known = (registry.lookup(t) for t in np_tokens)
+    person = next((e for e in known if e is not None and e.is_person), None)
+    if person is not None:
+        return registry.mention(person, pos).name
+    if _is_definite_description(np_tokens):
+        head = head_noun(np_tokens[-1].text)
+        entity = registry.resolve_description(head, np_nationalities(np_tokens), pos)
+        if entity is not None:
+            return registry.mention(entity, pos).name
+        if len(np_tokens) == 2 or head.endswith(ROLE_SUFFIXES) and not np_nationalities(np_tokens):
+            return None  # "das Ministerium", "der Minister" without antecedent
+    np_text = text[np_tokens[0].start : np_tokens[-1].end]
+    if _looks_like_bare_name(np_tokens):
+        return registry.add_person(np_tokens, [], set(), pos).name
+    return registry.add_institution(np_text, np_tokens, pos).name
+
+
+def _is_definite_description(np_tokens: list[Token]) -> bool:
+    if np_tokens[0].low not in DEFINITE_ARTICLES:
+        return False
+    middle = np_tokens[1:-1]
+    head = np_tokens[-1]
+    return head.is_cap and all(is_adjective(t) for t in middle) and head_noun(head.text).endswith(GENERIC_HEADS)
+
+
+def _looks_like_bare_name(np_tokens: list[Token]) -> bool:
+    return all(is_name_token(t) for t in np_tokens) and not any(
+        is_role(t) or head_noun(t.text).endswith(INSTITUTION_SUFFIXES) for t in np_tokens
+    )
+
+
+def attribute_speaker(
+    tokens: list[Token], text: str, kind: str, previous: Statement | None, registry: Registry
+) -> str | None:
+    if kind == "narrative":
+        return None
+    for candidate in _speaker_candidates(tokens):
+        speaker = _resolve_speaker(candidate, text, registry)
+        if speaker is not None:
+            return speaker
+    if previous is not None and previous.kind != "narrative":
+        return previous.speaker  # a quote or Konjunktiv sentence continues the last speaker
+    return None

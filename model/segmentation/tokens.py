@@ -1,0 +1,56 @@
+"""Tokens of a statement outside its direct quotes; each quote becomes one token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tonlage.model.segmentation.lexicon import ABBREVIATIONS, WORD_RE
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word, number, punctuation mark or whole direct quote, with its article offsets."""
+
+    text: str
+    start: int  # absolute offset in the article
+    end: int
+    kind: str  # "word", "num", "punct", "quote"
+
+    @property
+    def low(self) -> str:
+        return self.text.lower()
+
+    @property
+    def is_cap(self) -> bool:
+        return self.kind == "word" and self.text[:1].isupper()
+
+
+def tokens_outside_quotes(text: str, start: int, end: int, quotes: list[tuple[int, int]]) -> list[Token]:
+    """Tokenise ``text[start:end]``; every direct quote becomes one ``quote`` token."""
+    tokens: list[Token] = []
+    pos = start
+    for qs, qe in [q for q in quotes if q[0] < end and q[1] > start] + [(end, end)]:
+        tokens.extend(_word_tokens(text, pos, max(pos, qs)))
+        if qe > qs:
+            tokens.append(Token(text[max(qs, start) : min(qe, end)], max(qs, start), min(qe, end), "quote"))
+        pos = max(pos, qe)
+    return tokens
+
+
+def _word_tokens(text: str, start: int, end: int) -> list[Token]:
+    raw = [(m.group(), m.start(), m.end()) for m in WORD_RE.finditer(text, start, end)]
+    tokens: list[Token] = []
+    for i, (word, s, e) in enumerate(raw):
+        if word == "." and tokens and _attaches_period(tokens[-1], i == len(raw) - 1):
+            prev = tokens.pop()
+            tokens.append(Token(prev.text + ".", prev.start, e, prev.kind))
+            continue
+        kind = "num" if word[0].isdigit() else "word" if word[0].isalpha() else "punct"
+        tokens.append(Token(word, s, e, kind))
+    return tokens
+
+
+def _attaches_period(prev: Token, is_last: bool) -> bool:
+    if prev.kind == "num":
+        return not is_last
+    return prev.kind == "word" and (prev.text in ABBREVIATIONS or len(prev.text) == 1) and not prev.text.endswith(".")
