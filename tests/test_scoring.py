@@ -31,11 +31,15 @@ def make_jsonl(path, n, bad_share=0.03, seed=0):
     return bad
 
 
+def _interrupt(read, total, rows):
+    raise KeyboardInterrupt
+
+
 def test_every_row_yields_exactly_one_output_row(tiny_classifier, tmp_path):
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     bad = make_jsonl(src, 10_000)
     summary = score_file(tiny_classifier, src, out, batch_size=256)
-    rows = [json.loads(l) for l in out.read_text(encoding="utf-8").splitlines()]
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 10_000 == summary.rows
     assert summary.failed == len(bad) == 300
     errors = [i for i, r in enumerate(rows) if "error" in r]
@@ -128,7 +132,7 @@ def test_segment_mode_writes_one_row_per_statement(tiny_classifier, tmp_path):
     src, out = tmp_path / "docs.jsonl", tmp_path / "out.jsonl"
     src.write_text(json.dumps({"id": "kz", "text": article}, ensure_ascii=False) + "\n" + '{"id": "leer", "text": ""}\n', encoding="utf-8")
     summary = segment_file(tiny_classifier, src, out)
-    rows = [json.loads(l) for l in out.read_text(encoding="utf-8").splitlines()]
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     statements = [r for r in rows if r["id"] == "kz"]
     assert [r["statement"] for r in statements] == list(range(len(statements))) and len(statements) > 10
     assert all(article[r["start"] : r["end"]] == r["text"] for r in statements)
@@ -159,6 +163,8 @@ def test_segment_mode_resume_after_a_kill_is_byte_identical(tiny_classifier, tmp
     # killed in the middle of the fourth document, with a torn last line
     cut = data.index(b"d3") + 40
     out = tmp_path / f"out.{fmt}"
+    with pytest.raises(KeyboardInterrupt):  # a real interrupted run leaves the partial file and its record
+        segment_file(tiny_classifier, src, out, on_progress=_interrupt)
     out.with_name(out.name + PARTIAL_SUFFIX).write_bytes(data[:cut])
     summary = segment_file(tiny_classifier, src, out, resume=True)
     assert out.read_bytes() == data
