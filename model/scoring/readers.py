@@ -163,31 +163,39 @@ def read_csv_rows(
         raise ScoreError(f"The {name} header has no column '{text_field}' (columns: {', '.join(header)}); use --text-field")
 
     def rows() -> Iterator[InputRow]:
-        number = 0
-        while True:
-            number += 1
-            line = reader.line_num + 1
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                yield InputRow(number, {}, error=f"line {line}: malformed {name}: {exc}", line=line)
-                continue
-            fields = dict(zip(header, values))
-            if any(has_surrogates(v) for v in values):
-                clean = {k: v.encode("utf-8", "replace").decode("utf-8") for k, v in fields.items()}
-                yield InputRow(number, clean, error=f"line {line}: undecodable bytes (not UTF-8)", line=line)
-            elif not values:
-                yield InputRow(number, {}, error=f"line {line}: empty line", line=line)
-            elif len(values) != len(header):
-                error = f"line {line}: {len(values)} fields, header has {len(header)}"
-                yield InputRow(number, fields, error=error, line=line)
-            else:
-                text, problem = checked_text(fields, str(text_field), max_chars)
-                yield InputRow(number, fields, text=text, error=f"line {line}: {problem}" if problem else None, line=line)
+        try:
+            yield from _csv_records(reader, header, name, str(text_field), max_chars)
+        finally:
+            if not handle.closed:
+                stream.detach()  # leave the caller's byte stream open (its position still tells the progress)
 
     return header, rows()
+
+
+def _csv_records(reader, header: list[str], name: str, text_field: str, max_chars: int | None) -> Iterator[InputRow]:
+    number = 0
+    while True:
+        number += 1
+        line = reader.line_num + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield InputRow(number, {}, error=f"line {line}: malformed {name}: {exc}", line=line)
+            continue
+        fields = dict(zip(header, values))
+        if any(has_surrogates(v) for v in values):
+            clean = {k: v.encode("utf-8", "replace").decode("utf-8") for k, v in fields.items()}
+            yield InputRow(number, clean, error=f"line {line}: undecodable bytes (not UTF-8)", line=line)
+        elif not values:
+            yield InputRow(number, {}, error=f"line {line}: empty line", line=line)
+        elif len(values) != len(header):
+            error = f"line {line}: {len(values)} fields, header has {len(header)}"
+            yield InputRow(number, fields, error=error, line=line)
+        else:
+            text, problem = checked_text(fields, text_field, max_chars)
+            yield InputRow(number, fields, text=text, error=f"line {line}: {problem}" if problem else None, line=line)
 
 
 def has_surrogates(value: str) -> bool:
