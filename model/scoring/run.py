@@ -245,8 +245,11 @@ def _check_encoding(path: Path) -> None:
 
 def _score_units(classifier, rows: Iterator[InputRow], job: ScoreJob) -> Iterator[tuple[str | None, list[dict]]]:
     """(error, [output row]) per input row, scored in batches of ``batch_size``."""
-    names, thresholds = job.names, job.options.thresholds
-    while batch := list(itertools.islice(rows, job.options.batch_size)):
+    names, thresholds, size = job.names, job.options.thresholds, job.options.batch_size
+    # A resumed run cuts its batches where an uninterrupted one would: padding, so the last digits, stay the same.
+    first = size - job.done % size
+    while batch := list(itertools.islice(rows, first or size)):
+        first = 0
         valid = [row for row in batch if row.error is None]
         results = dict(zip(map(id, valid), _predict(classifier, [str(row.text) for row in valid], thresholds))) if valid else {}
         for row in batch:
