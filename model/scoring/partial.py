@@ -107,11 +107,11 @@ class RunLock:
             os.close(fd)  # a finished run removed the file between our open and flock: lock the new one
         raise ScoreError(f"Cannot take the lock {path}")
 
-    def release(self, remove: bool) -> None:
+    def release(self) -> None:
         if self.fd is None:
             return
-        if remove:
-            self.files.lock.unlink(missing_ok=True)  # still held, so no other run has locked this inode
+        # Removed while still held: a run that opened it meanwhile finds its inode gone and locks a new file.
+        self.files.lock.unlink(missing_ok=True)
         os.close(self.fd)
         self.fd = None
 

@@ -124,12 +124,12 @@ class ScoreJob:
         try:
             self._plan_resume()
         except BaseException:
-            self.lock.release(remove=False)
+            self.lock.release()
             raise
         return self
 
     def __exit__(self, *exc) -> None:
-        self.lock.release(remove=exc[0] is None)
+        self.lock.release()
 
     def _check_input(self) -> None:
         """Read the header (CSV/TSV) or every key (JSONL) and refuse names the run would overwrite."""
