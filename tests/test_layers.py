@@ -82,3 +82,16 @@ def test_the_namespace_imports_from_outside_the_repo(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_every_subpackage_is_listed_for_setuptools():
+    """package-dir mapping needs an explicit package list; a folder left out would be missing from a wheel."""
+    import tomllib
+
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {"tonlage"}
+    for folder in ("model", "training", "eval"):
+        for init in (REPO / folder).rglob("__init__.py"):
+            parts = init.parent.relative_to(REPO).parts
+            found.add(".".join(("tonlage", *parts)))
+    assert found == listed

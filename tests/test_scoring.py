@@ -31,11 +31,15 @@ def make_jsonl(path, n, bad_share=0.03, seed=0):
     return bad
 
 
+def _interrupt(read, total, rows):
+    raise KeyboardInterrupt
+
+
 def test_every_row_yields_exactly_one_output_row(tiny_classifier, tmp_path):
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     bad = make_jsonl(src, 10_000)
     summary = score_file(tiny_classifier, src, out, batch_size=256)
-    rows = [json.loads(l) for l in out.read_text(encoding="utf-8").splitlines()]
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 10_000 == summary.rows
     assert summary.failed == len(bad) == 300
     errors = [i for i, r in enumerate(rows) if "error" in r]
@@ -128,7 +132,7 @@ def test_segment_mode_writes_one_row_per_statement(tiny_classifier, tmp_path):
     src, out = tmp_path / "docs.jsonl", tmp_path / "out.jsonl"
     src.write_text(json.dumps({"id": "kz", "text": article}, ensure_ascii=False) + "\n" + '{"id": "leer", "text": ""}\n', encoding="utf-8")
     summary = segment_file(tiny_classifier, src, out)
-    rows = [json.loads(l) for l in out.read_text(encoding="utf-8").splitlines()]
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     statements = [r for r in rows if r["id"] == "kz"]
     assert [r["statement"] for r in statements] == list(range(len(statements))) and len(statements) > 10
     assert all(article[r["start"] : r["end"]] == r["text"] for r in statements)
@@ -159,9 +163,102 @@ def test_segment_mode_resume_after_a_kill_is_byte_identical(tiny_classifier, tmp
     # killed in the middle of the fourth document, with a torn last line
     cut = data.index(b"d3") + 40
     out = tmp_path / f"out.{fmt}"
+    with pytest.raises(KeyboardInterrupt):  # a real interrupted run leaves the partial file and its record
+        segment_file(tiny_classifier, src, out, on_progress=_interrupt)
     out.with_name(out.name + PARTIAL_SUFFIX).write_bytes(data[:cut])
     summary = segment_file(tiny_classifier, src, out, resume=True)
     assert out.read_bytes() == data
     assert summary.resumed_from == 3  # d0, d1, the empty document; d2, the last one seen, is scored again
     assert (summary.rows, summary.scored, summary.failed) == (5, 4, 1)
     assert not out.with_name(out.name + PARTIAL_SUFFIX).exists()
+
+
+# -- regressions: nothing lost, nothing overwritten ---------------------------------------------------
+
+
+def _jsonl(path, rows):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_input_fields_are_never_overwritten(tiny_classifier, tmp_path):
+    gold = [{"id": "a", "text": STATEMENTS[0], "labels": ["warning"]}, {"id": "b", "text": STATEMENTS[1], "labels": []}]
+    src, out = _jsonl(tmp_path / "test.jsonl", gold), tmp_path / "out.jsonl"
+    with pytest.raises(ScoreError, match=r"already has a field 'labels'.*--prefix"):
+        score_file(tiny_classifier, src, out)
+    assert not out.exists()
+    score_file(tiny_classifier, src, out, prefix="pred_")
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["labels"] for r in rows] == [["warning"], []]  # the gold labels survive
+    assert all(set(r) == {"id", "text", "labels", "pred_labels", "pred_scores"} for r in rows)
+    csv_src = tmp_path / "gold.csv"
+    csv_src.write_text("id,text,labels\r\na,Danke für die Hilfe,gratitude\r\n", encoding="utf-8")
+    with pytest.raises(ScoreError, match="'labels'"):
+        score_file(tiny_classifier, csv_src, tmp_path / "gold-out.csv")
+    score_file(tiny_classifier, csv_src, tmp_path / "gold-out.csv", prefix="pred_")
+    with open(tmp_path / "gold-out.csv", newline="", encoding="utf-8") as f:
+        header, row = list(csv.reader(f))
+    assert header[:5] == ["id", "text", "labels", "pred_labels", "pred_score_warning"] and header[-1] == "pred_error"
+    assert row[2] == "gratitude"
+
+
+def test_a_second_run_on_the_same_output_is_refused(tiny_classifier, tmp_path):
+    import fcntl
+
+    src, out = _jsonl(tmp_path / "in.jsonl", [{"text": STATEMENTS[0]}]), tmp_path / "out.jsonl"
+    with open(tmp_path / "out.jsonl.lock", "w") as held:  # what the first run holds while it writes
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(ScoreError, match="another tonlage score is writing .*out.jsonl"):
+            score_file(tiny_classifier, src, out)
+    assert not out.exists()
+    score_file(tiny_classifier, src, out)  # released: the next run goes ahead and removes the lock file
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1 and not (tmp_path / "out.jsonl.lock").exists()
+
+
+def test_resume_refuses_a_partial_made_from_another_input(tiny_classifier, tmp_path):
+    first = _jsonl(tmp_path / "first.jsonl", [{"id": i, "text": STATEMENTS[i % 4]} for i in range(6)])
+    other = _jsonl(tmp_path / "other.jsonl", [{"id": i, "text": STATEMENTS[(i + 1) % 4]} for i in range(9)])
+    out = tmp_path / "out.jsonl"
+
+    def stop(read, total, rows):
+        if rows >= 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        score_file(tiny_classifier, first, out, batch_size=1, on_progress=stop)
+    with pytest.raises(ScoreError, match=r"Cannot resume.*input_size: \d+ then, \d+ now"):
+        score_file(tiny_classifier, other, out, resume=True)
+    with pytest.raises(ScoreError, match="text_field: 'text' then, 'body' now"):
+        score_file(tiny_classifier, first, out, resume=True, text_field="body")
+    assert not out.exists()
+    summary = score_file(tiny_classifier, first, out, resume=True)
+    assert (summary.resumed_from, summary.rows) == (3, 6)
+
+
+def test_csv_resume_torn_inside_a_multiline_field_keeps_the_next_record(tiny_classifier, tmp_path):
+    src = tmp_path / "in.csv"
+    with open(src, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "text"])
+        for i in range(6):
+            w.writerow([f"r{i}", f"{STATEMENTS[i % 4]}\nzweite Zeile {i}\ndritte Zeile"])
+    full = tmp_path / "full.csv"
+    score_file(tiny_classifier, src, full)
+    data = full.read_bytes()
+    cut = data.index(b"zweite Zeile 3") + len(b"zweite Zeile 3\n")  # the kill left r3's text open at a line end
+    out = tmp_path / "out.csv"
+    with pytest.raises(KeyboardInterrupt):
+        score_file(tiny_classifier, src, out, on_progress=_interrupt)
+    (tmp_path / "out.csv.partial").write_bytes(data[:cut])
+    summary = score_file(tiny_classifier, src, out, resume=True)
+    assert summary.resumed_from == 3 and summary.rows == 6
+    assert out.read_bytes() == data
+
+
+def test_an_input_named_like_the_partial_is_refused_and_kept(tiny_classifier, tmp_path):
+    src = _jsonl(tmp_path / "data.jsonl.partial", [{"text": STATEMENTS[0]}])
+    before = src.read_bytes()
+    for target in ("data.jsonl", "data.jsonl.partial"):
+        with pytest.raises(ScoreError, match="choose another -o"):
+            score_file(tiny_classifier, src, tmp_path / target, fmt="jsonl", resume=True)
+    assert src.read_bytes() == before and not (tmp_path / "data.jsonl").exists()

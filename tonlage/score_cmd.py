@@ -1,4 +1,4 @@
-"""`tonlage score`: score a JSONL/CSV corpus into a file of the same format."""
+"""`tonlage score`: score a JSONL/CSV/TSV corpus into a scored file."""
 
 from __future__ import annotations
 
@@ -11,15 +11,17 @@ from tonlage.common import ModelOption, PrecisionOption, ThresholdOption, clean_
 
 
 def score_cli(
-    input: Annotated[Path, typer.Argument(help="JSONL or CSV file with one statement per row.", show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Scored file (same format as the input).", show_default=False)],
+    input: Annotated[Path, typer.Argument(help="JSONL, CSV or TSV file with one statement (or, with --segment, one article) per row.", show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Scored file; its extension (.jsonl, .csv, .tsv) sets its format, else the input's.", show_default=False)],
     text_field: Annotated[str, typer.Option("--text-field", help="Field/column holding the text.")] = "text",
     id_field: Annotated[str, typer.Option("--id-field", help="Field/column with the row id (kept in the output; used by --segment).")] = "id",
-    fmt: Annotated[str | None, typer.Option("--format", help="jsonl or csv (default: from the extension).", show_default=False)] = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Rows per model batch.")] = 64,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run from OUTPUT.partial.")] = False,
+    fmt: Annotated[str | None, typer.Option("--format", help="Input format: jsonl, csv or tsv (default: from the extension).", show_default=False)] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Rows (with --segment: statements) per model batch.")] = 64,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run from OUTPUT.partial (refused if it was made from another input or other options).")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if any row failed.")] = False,
     segment: Annotated[bool, typer.Option("--segment", help="Treat each row as an article: one output row per statement.")] = False,
+    prefix: Annotated[str, typer.Option("--prefix", help="Put this before the added fields (labels, scores, error), e.g. pred_ when the input already has them.")] = "",
+    max_chars: Annotated[int, typer.Option("--max-chars", help="Longest text scored; a longer one gets an error row (0: no cap).")] = 100_000,
     threshold: ThresholdOption = None,
     model: ModelOption = None,
     precision: PrecisionOption = "bf16",
@@ -27,44 +29,54 @@ def score_cli(
 ) -> None:
     """Score every row of a corpus; malformed rows get an `error` field instead of a traceback.
 
-    Exit code 0 when the run finished, 1 with --strict if any row failed, 2 on a fatal error.
+    The output holds the input fields plus `labels` and `scores` (CSV/TSV: `labels` and one `score_<label>`
+    column each), or `error`. An input that already has one of these fields is refused: pass --prefix pred_
+    to write `pred_labels`, `pred_scores`, `pred_error` instead. A second run writing the same OUTPUT is
+    refused while the first holds OUTPUT.lock. Exit code 0 when the run finished, 1 with --strict if any row
+    failed, 2 on a fatal error (checked before the model loads where possible).
     """
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from tonlage.model.scoring import score_file, segment_file
+    from tonlage.model.artifact import DEFAULT_ARTIFACT, read_config
+    from tonlage.model.scoring import ScoreJob, ScoreOptions
 
     console = Console(stderr=True)
     with clean_errors(code=2):
-        classifier = load_classifier(model, precision)
-        overrides = parse_thresholds(threshold, classifier.labels)
-        columns = (
-            TextColumn("scoring"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-            TextColumn("{task.fields[rows]} rows, {task.fields[rate]:.1f} rows/s"),
-            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+        labels = list(read_config(model if model is not None else DEFAULT_ARTIFACT).labels)
+        options = ScoreOptions(
+            text_field=text_field, id_field=id_field, fmt=fmt, batch_size=batch_size, resume=resume,
+            thresholds=parse_thresholds(threshold, labels), prefix=prefix, max_chars=max_chars, segment=segment,
         )
-        with Progress(*columns, console=console, disable=quiet) as progress:
-            task = progress.add_task("score", total=None, rows=0, rate=0.0)
-            start_rows: list[int] = []
-
-            def on_progress(read: int, total: int, rows: int) -> None:
-                start_rows.append(rows)
-                elapsed = progress.tasks[task].elapsed or 1e-9
-                progress.update(task, completed=read, total=total, rows=rows, rate=(rows - start_rows[0]) / elapsed)
-
-            run = segment_file if segment else score_file
-            extra = {"id_field": id_field} if segment else {}
-            summary = run(
-                classifier, input, output, text_field=text_field, fmt=fmt, batch_size=batch_size,
-                resume=resume, thresholds=overrides, on_progress=on_progress, **extra,
-            )
+        with ScoreJob(input, output, labels, options) as job:
+            classifier = load_classifier(model, precision)
+            summary = _run_with_progress(job, classifier, console, quiet)
     message = (
         f"{summary.rows} rows -> {summary.output}: {summary.scored} scored, {summary.failed} failed"
         f"{f' (resumed after {summary.resumed_from})' if summary.resumed_from else ''}; "
         f"{summary.seconds:.1f} s, {summary.rows_per_s:.1f} rows/s"
     )
-    console.print(message)
+    console.print(message, markup=False, highlight=False)
     for example in summary.error_examples:
-        console.print(f"  {example}", style="yellow")
+        console.print(f"  {example}", style="yellow", markup=False, highlight=False)
     if strict and summary.failed:
         raise typer.Exit(1)
+
+
+def _run_with_progress(job, classifier, console, quiet: bool):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    columns = (
+        TextColumn("scoring"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+        TextColumn("{task.fields[rows]} rows, {task.fields[rate]:.1f} rows/s"),
+        TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, disable=quiet) as progress:
+        task = progress.add_task("score", total=None, rows=0, rate=0.0)
+        start_rows: list[int] = []
+
+        def on_progress(read: int, total: int, rows: int) -> None:
+            start_rows.append(rows)
+            elapsed = progress.tasks[task].elapsed or 1e-9
+            progress.update(task, completed=read, total=total, rows=rows, rate=(rows - start_rows[0]) / elapsed)
+
+        return job.run(classifier, on_progress)
