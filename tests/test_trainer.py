@@ -5,15 +5,17 @@ import pytest
 
 from tonlage.training.corpus import CorpusError
 from tonlage.training.trainer import Trainer, length_batches
-from tonlage.training.training_args import ConfigError, TrainingArgs
+from tonlage.training.training_args import TrainingArgs
 
 
-def _args(tiny_corpus, out, **kw):
-    base = dict(
-        train=str(tiny_corpus["train"]), dev=str(tiny_corpus["dev"]), test=str(tiny_corpus["test"]),
-        num_layers=2, max_length=32, epochs=2, batch_size=4, output=str(out), checkpoint_every=0,
-    )
-    return TrainingArgs(**{**base, **kw})
+def _args(tiny_corpus, out, **overrides):
+    """The tiny run's settings (as in conftest's ``tiny_run``), with ``{"section.key": value}`` overrides."""
+    settings = {
+        "data": {"train": str(tiny_corpus["train"]), "dev": str(tiny_corpus["dev"]), "test": str(tiny_corpus["test"])},
+        "model": {"num_layers": 2, "max_length": 32},
+        "train": {"epochs": 2, "batch_size": 4, "output": str(out), "checkpoint_every": 0},
+    }
+    return TrainingArgs.from_dict(settings, overrides=overrides)
 
 
 def test_length_batches_cover_every_row_once():
@@ -37,11 +39,11 @@ def test_same_seed_gives_identical_metrics(tiny_run, tiny_base, tiny_corpus, tmp
 def test_interrupted_run_resumes_to_the_same_result(tiny_run, tiny_base, tiny_corpus, tmp_path):
     first, _ = tiny_run
     # Kill the run after 2 checkpointed steps, then start it again with the same settings.
-    interrupted = Trainer(_args(tiny_corpus, tmp_path, checkpoint_every=1), base_dir=tiny_base, progress=False)
+    interrupted = Trainer(_args(tiny_corpus, tmp_path, **{"train.checkpoint_every": 1}), base_dir=tiny_base, progress=False)
     _stop_after(interrupted, steps=2)
     assert (tmp_path / "checkpoint" / "state.json").is_file()
     assert json.loads((tmp_path / "checkpoint" / "state.json").read_text())["step"] == 2
-    resumed = Trainer(_args(tiny_corpus, tmp_path, checkpoint_every=1), base_dir=tiny_base, progress=False).fit()
+    resumed = Trainer(_args(tiny_corpus, tmp_path, **{"train.checkpoint_every": 1}), base_dir=tiny_base, progress=False).fit()
     assert [h.train_loss for h in resumed.history_] == pytest.approx([h.train_loss for h in first.history_], abs=1e-6)
     assert resumed.metrics_ == first.metrics_
     assert not (tmp_path / "checkpoint").exists()
@@ -53,9 +55,9 @@ def _stop_after(trainer, steps):
 
     original = module.Trainer._save_checkpoint
 
-    def save_then_stop(self, ckpt, model, optimizer, scheduler, state, best):
-        original(self, ckpt, model, optimizer, scheduler, state, best)
-        if state["step"] >= steps:
+    def save_then_stop(self, run, state):
+        original(self, run, state)
+        if state.step >= steps:
             raise KeyboardInterrupt
 
     module.Trainer._save_checkpoint = save_then_stop
@@ -74,18 +76,7 @@ def test_bad_corpus_stops_with_file_and_line(tiny_base, tiny_corpus, tmp_path):
     lines[2] = json.dumps(row, ensure_ascii=False)
     bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(CorpusError) as info:
-        Trainer(_args(tiny_corpus, tmp_path / "run", train=str(bad)), base_dir=tiny_base, progress=False).fit()
+        Trainer(_args(tiny_corpus, tmp_path / "run", **{"data.train": str(bad)}), base_dir=tiny_base, progress=False).fit()
     assert f"{bad}:3" in str(info.value)
 
 
-def test_config_from_toml_with_overrides(tmp_path):
-    path = tmp_path / "c.toml"
-    path.write_text('[model]\nnum_layers = 6\n[train]\nepochs = 3\n[[data.auxiliary]]\nname = "germeval2018"\npath = "x"\n')
-    args = TrainingArgs.from_toml(path, epochs=5, seed=None)
-    assert (args.num_layers, args.epochs, args.seed) == (6, 5, 13)
-    assert args.auxiliary[0].name == "germeval2018"
-    path.write_text("[train]\nepocs = 3\n")
-    with pytest.raises(ConfigError, match="unknown setting"):
-        TrainingArgs.from_toml(path)
-    with pytest.raises(ConfigError, match="not found"):
-        TrainingArgs.from_toml(tmp_path / "missing.toml")

@@ -7,7 +7,7 @@ from tonlage.classify_cmd import classify_cli
 from tonlage.data_cmd import data_app
 from tonlage.evaluate_cmd import compare_cli, evaluate_cli
 from tonlage.score_cmd import score_cli
-from tonlage.train_cmd import info_cli, train_cli
+from tonlage.train_cmd import TRAIN_CONTEXT, info_cli, train_cli
 
 app = typer.Typer(
     name="tonlage",
@@ -18,7 +18,7 @@ app = typer.Typer(
 )
 app.command("classify")(classify_cli)
 app.command("score")(score_cli)
-app.command("train")(train_cli)
+app.command("train", context_settings=TRAIN_CONTEXT)(train_cli)
 app.command("info")(info_cli)
 app.command("evaluate")(evaluate_cli)
 app.command("compare")(compare_cli)
