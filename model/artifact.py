@@ -253,14 +253,13 @@ def check_weights(folder: Path, config: ArtifactConfig, base_dir: str | Path | N
     Raises:
         ArtifactError: Naming the file and the field that disagree.
     """
+    base = _read_json(Path(base_dir) / "config.json") if base_dir is not None else {}
+    layers, size = base.get("num_hidden_layers"), base.get("hidden_size")
+    if isinstance(layers, int) and config.num_layers > layers:
+        raise _fail("num_layers", f"is {config.num_layers}, beyond the {layers} layers of the base model in {base_dir}")
     hidden = _check_adapter(folder, config)
-    if base_dir is not None:
-        base = _read_json(Path(base_dir) / "config.json")
-        layers, size = base.get("num_hidden_layers"), base.get("hidden_size")
-        if isinstance(layers, int) and config.num_layers > layers:
-            raise _fail("num_layers", f"is {config.num_layers}, beyond the {layers} layers of the base model in {base_dir}")
-        if hidden is not None and _is_int(size) and hidden != size:
-            raise ArtifactError(f"{folder / ADAPTER_WEIGHTS}: made for hidden size {hidden}, the base model in {base_dir} has {size}")
+    if _is_int(size) and hidden is not None and hidden != size:
+        raise ArtifactError(f"{folder / ADAPTER_WEIGHTS}: made for hidden size {hidden}, the base model in {base_dir} has {size}")
     _check_head(folder, config, hidden)
 
 

@@ -24,7 +24,11 @@ POS_WEIGHTS = ("none", "sqrt", "full")
 
 
 class ConfigError(TonlageError, ValueError):
-    """A training configuration file or override is invalid."""
+    """A training configuration file or override is invalid; ``key`` is the ``section.key`` at fault, if one is."""
+
+    def __init__(self, message: str, key: str | None = None):
+        super().__init__(message)
+        self.key = key
 
 
 def _check_type(where: str, value: Any, kind: Any) -> Any:
@@ -39,7 +43,7 @@ def _check_type(where: str, value: Any, kind: Any) -> Any:
     if isinstance(kind, type) and isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool):
         return value
     expected = getattr(kind, "__name__", str(kind))
-    raise ConfigError(f"{where} must be {expected}, got {value!r}")
+    raise ConfigError(f"{where} must be {expected}, got {value!r}", key=where)
 
 
 class _Section:
@@ -59,7 +63,7 @@ class _Section:
                 object.__setattr__(self, f.name, value)
             rule = self.RULES.get(f.name)
             if rule and value is not None and not rule[0](value):
-                raise ConfigError(f"{where} must be {rule[1]}, got {value!r}")
+                raise ConfigError(f"{where} must be {rule[1]}, got {value!r}", key=where)
 
     @classmethod
     def keys(cls) -> dict[str, Any]:
@@ -230,14 +234,17 @@ class TrainingArgs:
             for key in entries:
                 if key not in SECTIONS[section].keys():
                     raise ConfigError(f"{origin}: unknown setting {section}.{key}{_hint(key)}")
+        overridden = set()
         for dotted, value in (overrides or {}).items():
             if value is not None:
                 section, key = resolve_key(dotted)
                 sections.setdefault(section, {})[key] = value
+                overridden.add(f"{section}.{key}")
         try:
             return cls(**{name: SECTIONS[name](**sections.get(name, {})) for name in SECTIONS})  # type: ignore[arg-type]
         except ConfigError as exc:
-            raise ConfigError(f"{origin}: {exc}") from exc
+            source = "override" if exc.key in overridden else origin
+            raise ConfigError(f"{source}: {exc}", key=exc.key) from exc
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """``{"data": {...}, "model": {...}, "train": {...}}``, loadable with :meth:`from_dict`."""
