@@ -96,7 +96,7 @@ def render_model_card(artifact_dir: str | Path, metrics: dict) -> str:
         "guideline, to cover the four tones, their look-alikes (hard negatives) and the forms of diplomatic "
         "communication. It is not a sample of real news, so its label distribution and style differ from real coverage.")
     add("")
-    add("Training settings: " + ", ".join(_format_training(config.training)) + ".")
+    add("Training settings: " + ", ".join(_format_training({k: v for part in config.settings().values() for k, v in part.items()})) + ".")
     add("")
     add("## Evaluation")
     add("")

@@ -78,12 +78,12 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
 def tiny_run(tiny_base, tiny_corpus, tmp_path_factory):
     """A trainer fitted for a few steps on the tiny corpus with the tiny base, and its saved artifact."""
     from tonlage.training.trainer import Trainer
-    from tonlage.training.training_args import TrainingArgs
+    from tonlage.training.training_args import DataArgs, ModelArgs, TrainArgs, TrainingArgs
 
     out = tmp_path_factory.mktemp("tiny-run")
     args = TrainingArgs(
-        train=str(tiny_corpus["train"]), dev=str(tiny_corpus["dev"]), test=str(tiny_corpus["test"]),
-        num_layers=2, max_length=32, epochs=2, batch_size=4, output=str(out), checkpoint_every=0,
+        DataArgs(train=str(tiny_corpus["train"]), dev=str(tiny_corpus["dev"]), test=str(tiny_corpus["test"])),
+        ModelArgs(num_layers=2, max_length=32), TrainArgs(epochs=2, batch_size=4, output=str(out), checkpoint_every=0),
     )
     trainer = Trainer(args, base_dir=tiny_base, progress=False).fit()
     return trainer, trainer.save(out / "model")

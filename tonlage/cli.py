@@ -10,7 +10,7 @@ from tonlage.data_cmd import data_app
 from tonlage.evaluate_cmd import compare_cli, evaluate_cli
 from tonlage.logs import setup_logging
 from tonlage.score_cmd import score_cli
-from tonlage.train_cmd import info_cli, train_cli
+from tonlage.train_cmd import TRAIN_CONTEXT, info_cli, train_cli
 
 app = typer.Typer(
     name="tonlage",
@@ -32,7 +32,7 @@ def _main(
 
 app.command("classify")(classify_cli)
 app.command("score")(score_cli)
-app.command("train")(train_cli)
+app.command("train", context_settings=TRAIN_CONTEXT)(train_cli)
 app.command("info")(info_cli)
 app.command("evaluate")(evaluate_cli)
 app.command("compare")(compare_cli)

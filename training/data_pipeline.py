@@ -71,17 +71,18 @@ def load_training_data(args: TrainingArgs, tokenizer) -> TrainingData:
     Raises:
         CorpusError: The corpus files have problems; each names its file and line.
     """
-    paths = [p for p in (args.train, args.dev, args.test) if p]
+    files, length = args.data, args.model.max_length
+    paths = [p for p in (files.train, files.dev, files.test) if p]
     report = check_files(paths)
     if not report.ok:
         raise CorpusError(list(report.problems))
-    parts = [corpus_dataset(args.train)]
+    parts = [corpus_dataset(files.train)]
     aux_counts = {}
-    if args.auxiliary:
+    if files.auxiliary:
         from tonlage.training.auxiliary import load_auxiliary
 
-        for source in args.auxiliary:
-            aux = load_auxiliary(source.name, source.path, max_rows=source.max_rows, seed=args.seed)
+        for source in files.auxiliary:
+            aux = load_auxiliary(source.name, source.path, max_rows=source.max_rows, seed=args.train.seed)
             aux = aux.select_columns(list(COLUMNS))
             aux_counts[source.name] = len(aux)
             parts.append(aux)
@@ -92,8 +93,8 @@ def load_training_data(args: TrainingArgs, tokenizer) -> TrainingData:
         "auxiliary": aux_counts,
     }
     return TrainingData(
-        train=tokenize(train, tokenizer, args.max_length),
-        dev=tokenize(corpus_dataset(args.dev), tokenizer, args.max_length),
-        test=tokenize(corpus_dataset(args.test), tokenizer, args.max_length) if args.test else None,
+        train=tokenize(train, tokenizer, length),
+        dev=tokenize(corpus_dataset(files.dev), tokenizer, length),
+        test=tokenize(corpus_dataset(files.test), tokenizer, length) if files.test else None,
         provenance=provenance,
     )
