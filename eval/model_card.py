@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tonlage.eval.report import _ci, _margin_sentence, _num, _system_titles
+from tonlage.eval.format import interval as _ci
+from tonlage.eval.format import margin_sentence as _margin_sentence
+from tonlage.eval.format import num as _num
+from tonlage.eval.format import system_titles as _system_titles
 
 CARD_NAME = "MODEL_CARD.md"
 GEMMA_TERMS_URL = "https://ai.google.dev/gemma/terms"
