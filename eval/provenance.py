@@ -59,7 +59,7 @@ def library_versions() -> dict[str, str | None]:
 
 def file_info(path: Path | None) -> dict | None:
     """``{"path", "sha256"}`` of an existing file, else ``None``."""
-    return {"path": str(path), "sha256": file_sha256(path)} if path is not None and path.is_file() else None
+    return {"path": display_path(path), "sha256": file_sha256(path)} if path is not None and path.is_file() else None
 
 
 def leak_notes(data: EvalData, data_sha: str, train: Path | None, dev: Path | None) -> list[str]:

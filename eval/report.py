@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tonlage.eval.metrics import EvaluationError, json_safe
 from tonlage.eval.plots import PLOT_FILES, write_plots
-from tonlage.eval.provenance import file_info, leak_notes, library_versions
+from tonlage.eval.provenance import display_path, display_source, file_info, leak_notes, library_versions
 from tonlage.eval.report_data import EvalData, load_eval_data
 from tonlage.eval.report_metrics import DEFAULT_BOOTSTRAP, DEFAULT_SEED, SCHEMA, compute_metrics
 from tonlage.eval.sections import build_document
@@ -132,12 +132,12 @@ def _provenance(
     from tonlage.model.artifact import artifact_hash
 
     return {
-        "artifact": str(plan.artifact_dir) if plan.artifact_dir is not None else source,
+        "artifact": display_path(plan.artifact_dir) if plan.artifact_dir is not None else display_source(source),
         "artifact_hash": artifact_hash(plan.artifact_dir) if plan.artifact_dir is not None else None,
-        "classifier": source,
+        "classifier": display_source(source),
         "precision": precision,
         "base_model": dict(config.base_model),
-        "data": str(data),
+        "data": display_path(data),
         "data_sha256": data_sha,
         "train": file_info(plan.train) if fitted else None,
         "dev": file_info(plan.dev) if fitted else None,
