@@ -169,7 +169,7 @@ def bench(
 def markdown_table(result: dict) -> str:
     """The README table for a bench result."""
     rows = [
-        ("statements/s (score path, %s)" % result["precision"], result["statements_per_s"]),
+        (f"statements/s (score path, {result['precision']})", result["statements_per_s"]),
         ("statements/s (naive: transformers fp32, 18 layers, batch 1)", result["naive_statements_per_s"]),
         ("speedup", f"{result['speedup']}x"),
         ("warm latency p50 / p95 (ms)", f"{result['latency_ms_p50']} / {result['latency_ms_p95']}"),

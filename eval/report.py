@@ -96,6 +96,16 @@ def _check_options(
     artifact_dir = Path(model) if model is not None else (DEFAULT_ARTIFACT if classifier is None else None)
     if model_card and artifact_dir is None:
         raise EvaluationError("a model card needs the artifact folder: pass model=... together with classifier=...")
+    if Path(out).exists() and not Path(out).is_dir():
+        raise EvaluationError(f"report folder {out} is an existing file, not a folder")
+    if base_dir is not None:
+        base = Path(base_dir)
+        if not base.is_dir():
+            raise EvaluationError(f"base model folder {base} does not exist or is not a folder")
+        if not any(base.iterdir()):
+            raise EvaluationError(f"base model folder {base} is empty")
+        if not (base / "config.json").is_file():
+            raise EvaluationError(f"base model folder {base} has no config.json: not a converted base model")
     train_path = Path(train) if train is not None else default_train_path()
     dev_path = Path(dev) if dev is not None else default_dev_path()
     if train is not None and baselines and not train_path.is_file():

@@ -83,3 +83,17 @@ def test_cli_card_with_errors_does_not_write(tmp_path):
     assert result.exit_code == 1
     assert f"{broken}:3:" in result.output
     assert not out.exists()
+
+
+def test_cli_card_refuses_a_folder_as_out_before_reading_the_corpus(tmp_path, monkeypatch):
+    import tonlage.data_cmd
+
+    def no_reading(paths):
+        raise AssertionError("the corpus was read before --out was checked")
+
+    monkeypatch.setattr(tonlage.data_cmd, "check_files", no_reading)
+    result = runner.invoke(app, ["data", "card", str(TRAIN), str(DEV), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
+    assert f"Error: {tmp_path} is a folder; --out must name the data card's Markdown file" in result.output
+    assert list(tmp_path.iterdir()) == []

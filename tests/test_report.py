@@ -183,3 +183,38 @@ def test_cli_evaluate_and_compare(tiny_run, tiny_base, tiny_corpus, tiny_report,
     assert "No clear difference" in result.output and md.read_text(encoding="utf-8").startswith("# Tonlage comparison")
     bad = runner.invoke(app, ["evaluate", "--model", str(tmp_path), "--data", str(tiny_corpus["test"]), "--out", str(out)])
     assert bad.exit_code == 2 and "not a Tonlage model" in bad.output
+
+
+def _refused_before_loading(monkeypatch, args: list[str]):
+    """Run `tonlage evaluate` with the model loader disabled: a refusal must come before any model is loaded."""
+    from tonlage.cli import app
+    from tonlage.model.classifier import Classifier
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the model was loaded before the options were checked")
+
+    monkeypatch.setattr(Classifier, "from_dir", no_loading)
+    result = CliRunner().invoke(app, ["evaluate", *args, "--no-baselines", "--quiet"])
+    assert isinstance(result.exception, SystemExit), result.exception  # a clean exit, not an exception
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_cli_evaluate_refuses_an_existing_file_as_out(tiny_run, tiny_corpus, tmp_path, monkeypatch):
+    out = tmp_path / "report.md"
+    out.write_text("not a folder\n", encoding="utf-8")
+    result = _refused_before_loading(monkeypatch, ["--model", str(tiny_run[1]), "--data", str(tiny_corpus["test"]), "--out", str(out)])
+    assert result.exit_code == 2
+    assert f"Error: report folder {out} is an existing file, not a folder" in result.output
+    assert out.read_text(encoding="utf-8") == "not a folder\n"
+
+
+def test_cli_evaluate_refuses_an_empty_base_dir(tiny_run, tiny_corpus, tmp_path, monkeypatch):
+    empty = tmp_path / "base"
+    empty.mkdir()
+    result = _refused_before_loading(monkeypatch, [
+        "--model", str(tiny_run[1]), "--data", str(tiny_corpus["test"]), "--out", str(tmp_path / "out"), "--base-dir", str(empty),
+    ])
+    assert result.exit_code == 2
+    assert f"Error: base model folder {empty} is empty" in result.output
+    assert not (tmp_path / "out").exists()
