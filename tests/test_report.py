@@ -73,6 +73,67 @@ def test_html_is_self_contained_with_every_png_embedded(tmp_path):
     assert "Satz 0 mit \\| Pipe" in (tmp_path / "report.md").read_text(encoding="utf-8")  # error rows; pipes escaped
 
 
+def test_rows_errors_and_breakdowns_by_hand(tmp_path):
+    # flip=2: the warning logits of r0 and r1 are -3, so warning is missed there; insult (T = 2: sigmoid(1.5) = 0.82)
+    # is found on r1 and r3; "never" (sigmoid(-5)) never fires.
+    metrics = _synthetic_metrics(flip=2)
+    assert [r["pred"] for r in metrics["rows"]] == [[], ["insult"], [], ["insult"], [], ["warning"]]
+    warning = metrics["model"]["per_label"]["warning"]
+    # warning: tp 1 (r5), fn 2 (r0, r1), fp 0 -> precision 1, recall 1/3, F1 2/(2 + 2) = 0.5
+    assert (warning["precision"], warning["recall"], warning["f1"]) == pytest.approx((1.0, 1 / 3, 0.5))
+    assert metrics["model"]["macro_f1"] == pytest.approx((0.5 + 1.0 + 0.0) / 3)
+    assert metrics["model"]["micro_f1"] == pytest.approx(2 * 3 / (2 * 3 + 0 + 2))  # tp 3, fp 0, fn 2
+    assert metrics["model"]["exact_match"] == pytest.approx(4 / 6)  # r2, r3, r4, r5
+    assert metrics["model"]["hamming_loss"] == pytest.approx(2 / 18)
+    errors = metrics["errors"]["warning"]
+    assert (errors["n_false_positives"], errors["n_false_negatives"]) == (0, 2)
+    assert [r["id"] for r in errors["false_negatives"]] == ["r0", "r1"]  # equal scores keep row order
+    # interview (r3-r5): all right -> warning 1, insult 1, never 0; speech (r0-r2): warning 0, insult 1, never 0
+    groups = {g["value"]: g["macro_f1"] for g in metrics["breakdowns"]["form"]["groups"]}
+    assert groups == pytest.approx({"interview": 2 / 3, "speech": 1 / 3})
+    write_report(metrics, tmp_path)
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "| r0 | 0.047 | warning | none | Satz 0 mit \\| Pipe |" in report  # sigmoid(-3) = 0.0474
+
+
+def test_model_card_without_baselines_by_hand(tiny_run):
+    from tonlage.eval.model_card import render_model_card
+
+    card = render_model_card(tiny_run[1], _synthetic_metrics(flip=2))
+    assert "Macro-F1 **0.500**" in card and "micro-F1 0.750, exact match 0.667, Hamming loss 0.111, on n = 6" in card
+    assert "| warning | 1.000 | 0.333 | 0.500 |" in card
+    assert "- Only 6 statements: every interval is wide" in card
+    assert "## Baselines\n\nNot run in this evaluation (disabled).\n\n## Limitations" in card
+    assert "$" not in card
+
+
+def test_load_eval_data_names_file_and_line(tmp_path):
+    from tonlage.eval.report import load_eval_data
+    from tonlage.training.corpus import CorpusError
+
+    path = tmp_path / "gold.jsonl"
+    path.write_text('{"text": "Gut.", "labels": ["warning"]}\n{bad\n[1]\n\n{"text": "x", "labels": ["nope"]}\n', encoding="utf-8")
+    with pytest.raises(CorpusError) as caught:
+        load_eval_data(path, LABELS)
+    message = str(caught.value)
+    assert f"{path}:2: malformed JSON" in message
+    assert f"{path}:3: record must be a JSON object" in message
+    assert f"{path}:5: unknown label(s) ['nope']" in message
+    path.write_text('{"text": "Gut.", "labels": ["warning"]}\n\n{"id": "b", "text": "Schlecht.", "labels": []}\n', encoding="utf-8")
+    data = load_eval_data(path, LABELS)
+    assert data.ids == ["line 1", "b"] and data.y.tolist() == [[1, 0, 0], [0, 0, 0]]
+
+
+def test_display_path_is_repo_relative_or_the_name(tmp_path):
+    from tonlage.eval.provenance import display_path, display_source
+    from tonlage.model.artifact import DEFAULT_ARTIFACT
+
+    assert display_path(DEFAULT_ARTIFACT) == "model/artifacts/default"
+    assert display_path(tmp_path / "elsewhere" / "gold.jsonl") == "gold.jsonl"
+    assert display_source(f"{DEFAULT_ARTIFACT} (49d459a1a5deac9b, bf16)") == "model/artifacts/default (49d459a1a5deac9b, bf16)"
+    assert display_source("memory") == "memory"
+
+
 @pytest.fixture(scope="module")
 def tiny_report(tiny_classifier, tiny_run, tiny_base, tiny_corpus, tmp_path_factory):
     """A full evaluation (model, three baselines, model card) of the tiny model on the tiny test split."""
@@ -86,12 +147,12 @@ def tiny_report(tiny_classifier, tiny_run, tiny_base, tiny_corpus, tmp_path_fact
     return metrics, out, artifact
 
 
-def test_evaluate_writes_every_output(tiny_report, tiny_corpus, tiny_classifier):
+def test_evaluate_writes_every_output(tiny_report, tiny_corpus):
     metrics, out, artifact = tiny_report
     for name in (*OUTPUT_FILES, *PLOT_FILES.values()):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
     stored = _no_nan((out / "metrics.json").read_text(encoding="utf-8"))
-    assert stored["n"] == 6 and stored["labels"] == tiny_classifier.labels
+    assert stored["n"] == 6 and stored["labels"] == ["warning", "insult", "sarcasm", "gratitude"]
     assert set(stored["baselines"]["results"]) == {"tfidf", "lexicon", "probe"}
     for result in stored["baselines"]["results"].values():
         margin = result["margin"]
@@ -101,10 +162,13 @@ def test_evaluate_writes_every_output(tiny_report, tiny_corpus, tiny_classifier)
     assert prov["data_sha256"] == file_sha256(tiny_corpus["test"])
     assert prov["artifact_hash"] and prov["precision"] == "fp32"
     assert set(prov["versions"]) >= {"torch", "transformers", "peft", "scikit-learn", "tonlage"}
-    # Per-row predictions agree with the classifier's own tagging.
-    texts = [json.loads(line)["text"] for line in tiny_corpus["test"].read_text(encoding="utf-8").splitlines()]
-    assert [r["pred"] for r in stored["rows"]] == tiny_classifier.predict(texts)
+    # Paths inside the repository are recorded relative to its root; the artifact outside it by its folder name.
+    assert prov["data"] == "tests/fixtures/tiny_corpus/test.jsonl"
+    assert prov["train"]["path"] == "tests/fixtures/tiny_corpus/train.jsonl"
+    assert prov["dev"]["path"] == "tests/fixtures/tiny_corpus/dev.jsonl"
+    assert prov["artifact"] == "model" and prov["classifier"].startswith("model (")
     report = (out / "report.md").read_text(encoding="utf-8")
+    assert str(out.parent) not in report and str(tiny_corpus["test"].parent) not in report
     for heading in ("## Summary", "## Baselines", "## Gold vs predicted labels", "## Calibration", "## Breakdowns",
                     "### By form", "### By actor_type", "### By actor", "## Errors", "## Provenance"):
         assert heading in report
@@ -112,11 +176,11 @@ def test_evaluate_writes_every_output(tiny_report, tiny_corpus, tiny_classifier)
 
 
 def test_model_card_is_written_into_the_artifact(tiny_report):
-    from tonlage.model.artifact import artifact_hash
-
     metrics, _, artifact = tiny_report
     card = (artifact / "MODEL_CARD.md").read_text(encoding="utf-8")
-    assert f"Artifact hash `{artifact_hash(artifact)}`" in card
+    recorded = re.search(r"^Artifact hash `([0-9a-f]{16})`", card, re.MULTILINE)
+    assert recorded and recorded.group(1) == metrics["provenance"]["artifact_hash"]  # the card describes the evaluated artifact
+    assert "$" not in card  # every template field filled in
     for text in ("Intended use", "misuse", "GUIDELINE.md", "Gemma Terms of Use", "not** redistributed", "synthetic",
                  "Sarcasm", "train.jsonl", "Keyword lexicon"):
         assert text in card, text
@@ -128,16 +192,16 @@ def test_compare_two_reports(tiny_report, tmp_path):
     assert same["macro_f1_difference"]["delta"] == 0 and same["macro_f1_difference"]["p_value"] == 1.0
     # B: a copy whose predictions are all correct, so it must come out ahead.
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
-    labels = metrics["labels"]
+    labels, stored_macro = metrics["labels"], metrics["model"]["macro_f1"]
     for row in metrics["rows"]:
         row["pred"] = list(row["gold"])
-    metrics["model"]["macro_f1"] = float(np.mean([1.0 if any(label in r["gold"] for r in metrics["rows"]) else 0.0 for label in labels]))
+    metrics["model"]["macro_f1"] = 1.0  # each of the four labels occurs in the tiny test split: perfect rows score F1 1 on all
     better = tmp_path / "better"
     better.mkdir()
     (better / "metrics.json").write_text(json.dumps(metrics), encoding="utf-8")
     result = compare_reports(out, better, n_boot=50)
     diff = result["macro_f1_difference"]
-    assert diff["delta"] > 0 and diff["low"] >= 0
+    assert diff["delta"] == pytest.approx(1.0 - stored_macro) and diff["low"] >= 0
     assert {r["metric"] for r in result["overall"]} >= {"macro-F1", "micro-F1", "exact match", "Hamming loss"}
     assert set(result["per_label"]) == set(labels)
     text = comparison_markdown(result)
@@ -183,3 +247,38 @@ def test_cli_evaluate_and_compare(tiny_run, tiny_base, tiny_corpus, tiny_report,
     assert "No clear difference" in result.output and md.read_text(encoding="utf-8").startswith("# Tonlage comparison")
     bad = runner.invoke(app, ["evaluate", "--model", str(tmp_path), "--data", str(tiny_corpus["test"]), "--out", str(out)])
     assert bad.exit_code == 2 and "not a Tonlage model" in bad.output
+
+
+def _refused_before_loading(monkeypatch, args: list[str]):
+    """Run `tonlage evaluate` with the model loader disabled: a refusal must come before any model is loaded."""
+    from tonlage.cli import app
+    from tonlage.model.classifier import Classifier
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the model was loaded before the options were checked")
+
+    monkeypatch.setattr(Classifier, "from_dir", no_loading)
+    result = CliRunner().invoke(app, ["evaluate", *args, "--no-baselines", "--quiet"])
+    assert isinstance(result.exception, SystemExit), result.exception  # a clean exit, not an exception
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_cli_evaluate_refuses_an_existing_file_as_out(tiny_run, tiny_corpus, tmp_path, monkeypatch):
+    out = tmp_path / "report.md"
+    out.write_text("not a folder\n", encoding="utf-8")
+    result = _refused_before_loading(monkeypatch, ["--model", str(tiny_run[1]), "--data", str(tiny_corpus["test"]), "--out", str(out)])
+    assert result.exit_code == 2
+    assert f"Error: report folder {out} is an existing file, not a folder" in result.output
+    assert out.read_text(encoding="utf-8") == "not a folder\n"
+
+
+def test_cli_evaluate_refuses_an_empty_base_dir(tiny_run, tiny_corpus, tmp_path, monkeypatch):
+    empty = tmp_path / "base"
+    empty.mkdir()
+    result = _refused_before_loading(monkeypatch, [
+        "--model", str(tiny_run[1]), "--data", str(tiny_corpus["test"]), "--out", str(tmp_path / "out"), "--base-dir", str(empty),
+    ])
+    assert result.exit_code == 2
+    assert f"Error: base model folder {empty} is empty" in result.output
+    assert not (tmp_path / "out").exists()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -212,14 +212,19 @@ def record_warnings(rec: dict) -> list[str]:
     return warnings
 
 
-def scan_jsonl(path: StrPath) -> tuple[list[LineRecord], list[Problem]]:
+def scan_jsonl(
+    path: StrPath, validate: Callable[[object], list[str]] = validate_record
+) -> tuple[list[LineRecord], list[Problem]]:
     """Read a JSONL corpus file, collecting problems instead of raising.
 
     Blank lines are skipped. Lines that are not valid JSON, not an object, or
-    fail `validate_record` become problems; only valid records are returned.
+    fail `validate` become problems; only valid records are returned.
 
     Args:
         path: The file to read.
+        validate: Checks one parsed line and returns its problems; the corpus
+            schema (`validate_record`) by default. Other labelled files (e.g.
+            evaluation gold files) pass their own rules.
 
     Returns:
         The valid records with their line numbers, and every problem found.
@@ -244,7 +249,7 @@ def scan_jsonl(path: StrPath) -> tuple[list[LineRecord], list[Problem]]:
         except json.JSONDecodeError as err:
             problems.append(Problem(name, number, f"malformed JSON: {err.msg} (column {err.colno})"))
             continue
-        errors = validate_record(value)
+        errors = validate(value)
         if errors:
             problems.extend(Problem(name, number, message) for message in errors)
             continue

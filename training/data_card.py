@@ -7,39 +7,109 @@ rewrites only that block, so the prose around it is never touched.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
 from tonlage.model.errors import TonlageError
+from tonlage.training.markdown import markdown_table
 from tonlage.training.schema import LABELS
-from tonlage.training.validate import LENGTH_BUCKETS, CheckReport
+from tonlage.training.validate import CheckReport
 
 STATS_START = "<!-- stats:start -->"
 STATS_END = "<!-- stats:end -->"
+SPLIT_COLUMNS = ("records", *LABELS, "none", "hard_negative", "multi_label", "episodes")
 
 
 class DataCardError(TonlageError, ValueError):
-    """The data card cannot be written (corpus has problems, or markers are broken)."""
+    """The data card cannot be written (corpus has problems, markers are broken, the path is a folder)."""
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return "–"
-    return str(value).replace("|", "\\|").replace("\n", " ")
+class Code(str):
+    """A cell or note that names a file, hash or schema value: Markdown shows it as code, a terminal as plain text."""
 
 
-def _table(header: list[str], rows: list[list[object]]) -> str:
-    lines = ["| " + " | ".join(_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
+@dataclass(frozen=True)
+class StatsTable:
+    """One table of the corpus statistics: column titles and rows of cells (``None`` shows as a dash)."""
+
+    header: list[str]
+    rows: list[list[object]]
 
 
-def _counts_table(title: str, counts: dict[str, int]) -> str:
-    return _table([title, "records"], [[f"`{name}`", n] for name, n in counts.items()])
+@dataclass(frozen=True)
+class StatsSection:
+    """A titled part of the corpus statistics.
+
+    Attributes:
+        title: The section heading.
+        tables: Its tables, in order.
+        note: A sentence shown above the tables (may hold ``Code`` parts).
+        details: Lines for the terminal only (e.g. which lines are near-duplicates); the data card, a
+            committed document, stays a summary.
+    """
+
+    title: str
+    tables: list[StatsTable]
+    note: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)
+
+
+def _counts(title: str, counts: dict[str, int]) -> StatsTable:
+    return StatsTable([title, "records"], [[Code(name), n] for name, n in counts.items()])
+
+
+def stats_sections(stats: dict) -> list[StatsSection]:
+    """Lay out corpus statistics (from `training.validate.compute_stats`) as titled tables.
+
+    The one view of the statistics that both `tonlage data check` (rich tables) and the data card
+    (Markdown) render; neither computes a figure of its own.
+
+    Args:
+        stats: `CheckReport.stats` of a report without problems.
+
+    Returns:
+        The sections in display order.
+    """
+    lengths, near, episodes = stats["length_words"], stats["near_duplicates"], stats["episodes"]
+    return [
+        StatsSection("Files", [StatsTable(
+            ["split", "file", "records", "SHA-256"],
+            [[f["split"], Code(f["path"]), f["records"], Code(f"{f['sha256'][:16]}…")] for f in stats["files"]],
+        )], note=["Corpus SHA-256: ", Code(stats["corpus_sha256"])]),
+        StatsSection("Records per split and label", [StatsTable(
+            ["split", *SPLIT_COLUMNS], [[name, *(row[c] for c in SPLIT_COLUMNS)] for name, row in stats["splits"].items()]
+        )]),
+        StatsSection("Label co-occurrence", [StatsTable(
+            ["", *LABELS], [[a, *(stats["cooccurrence"][a][b] for b in LABELS)] for a in LABELS]
+        )], note=["Records carrying both labels (the diagonal is the label's count)."]),
+        StatsSection("Forms", [_counts("form", stats["forms"])]),
+        StatsSection("Actor types", [_counts("actor_type", stats["actor_types"])]),
+        StatsSection("Hard cases", [_counts("hard_case", stats["hard_cases"])]),
+        StatsSection("Actors and countries", [StatsTable(["distinct actors", "distinct countries"], [[stats["actors"], stats["countries"]]])]),
+        StatsSection("Length in words", [
+            StatsTable(["min", "p10", "median", "p90", "max"], [[lengths[k] for k in ("min", "p10", "median", "p90", "max")]]),
+            StatsTable(["words", *lengths["histogram"]], [["records", *lengths["histogram"].values()]]),
+        ]),
+        StatsSection("Near-duplicates", [
+            StatsTable(["max Jaccard", "pairs ≥ 0.5", "pairs ≥ 0.3"], [[near["max_jaccard"], near["pairs_ge_0.5"], near["pairs_ge_0.3"]]]),
+            StatsTable(["split", "within-file pairs ≥ 0.5"], [[k, v] for k, v in near["within_file_pairs_ge_0.5"].items()]),
+        ], note=["Character 5-gram Jaccard after lowercasing and whitespace folding, over all pairs of records. "
+                 "Pairs at or above 0.5 in different files are errors; within one file they are only counted."],
+           details=[f"within-file near-duplicate: {p['a']} ~ {p['b']} (Jaccard {p['jaccard']})" for p in near["top_within_file"]]),
+        StatsSection("Episodes", [StatsTable(
+            ["distinct episodes", "records without episode", "episodes in more than one split"],
+            [[episodes["distinct"], episodes["records_without_episode"], episodes["straddling"]]],
+        )]),
+    ]
+
+
+def _markdown(value: object) -> object:
+    return f"`{value}`" if isinstance(value, Code) else value
 
 
 def render_data_card(report: CheckReport) -> str:
-    """Render a check report's statistics as Markdown tables.
+    """Render a check report's statistics (`stats_sections`) as Markdown.
 
     The output is deterministic (no dates), so re-running on unchanged data
     leaves the data card unchanged.
@@ -55,52 +125,25 @@ def render_data_card(report: CheckReport) -> str:
     """
     if not report.ok or report.stats is None:
         raise DataCardError(f"the corpus has {len(report.problems)} problem(s); fix them before writing the data card")
-    s = report.stats
-    columns = ["records", *LABELS, "none", "hard_negative", "multi_label", "episodes"]
-    lengths = s["length_words"]
-    near = s["near_duplicates"]
-    episodes = s["episodes"]
-    parts = [
-        "### Files",
-        f"Corpus SHA-256: `{s['corpus_sha256']}`",
-        _table(
-            ["split", "file", "records", "SHA-256"],
-            [[f["split"], f"`{f['path']}`", f["records"], f"`{f['sha256'][:16]}…`"] for f in s["files"]],
-        ),
-        "### Records per split and label",
-        _table(["split", *columns], [[name, *(row[c] for c in columns)] for name, row in s["splits"].items()]),
-        "### Label co-occurrence",
-        "Records carrying both labels (the diagonal is the label's count).",
-        _table(["", *LABELS], [[a, *(s["cooccurrence"][a][b] for b in LABELS)] for a in LABELS]),
-        "### Forms",
-        _counts_table("form", s["forms"]),
-        "### Actor types",
-        _counts_table("actor_type", s["actor_types"]),
-        "### Hard cases",
-        _counts_table("hard_case", s["hard_cases"]),
-        "### Actors and countries",
-        _table(["distinct actors", "distinct countries"], [[s["actors"], s["countries"]]]),
-        "### Length in words",
-        _table(["min", "p10", "median", "p90", "max"], [[lengths[k] for k in ("min", "p10", "median", "p90", "max")]]),
-        _table(
-            ["words", *(name for name, _, _ in LENGTH_BUCKETS), "other"],
-            [["records", *lengths["histogram"].values()]],
-        ),
-        "### Near-duplicates",
-        "Character 5-gram Jaccard after lowercasing and whitespace folding, over all pairs of records. "
-        "Pairs at or above 0.5 in different files are errors; within one file they are only counted.",
-        _table(
-            ["max Jaccard", "pairs ≥ 0.5", "pairs ≥ 0.3"],
-            [[near["max_jaccard"], near["pairs_ge_0.5"], near["pairs_ge_0.3"]]],
-        ),
-        _table(["split", "within-file pairs ≥ 0.5"], [[k, v] for k, v in near["within_file_pairs_ge_0.5"].items()]),
-        "### Episodes",
-        _table(
-            ["distinct episodes", "records without episode", "episodes in more than one split"],
-            [[episodes["distinct"], episodes["records_without_episode"], episodes["straddling"]]],
-        ),
-    ]
+    parts = []
+    for section in stats_sections(report.stats):
+        parts.append(f"### {section.title}")
+        if section.note:
+            parts.append("".join(str(_markdown(part)) for part in section.note))
+        parts += [markdown_table(t.header, [[_markdown(c) for c in row] for row in t.rows]) for t in section.tables]
     return "\n\n".join(parts) + "\n"
+
+
+def check_card_path(out: str | PathLike[str]) -> Path:
+    """Refuse a data card path that cannot be written as a file, before any corpus is read.
+
+    Raises:
+        DataCardError: ``out`` is an existing folder.
+    """
+    path = Path(out)
+    if path.is_dir():
+        raise DataCardError(f"{path} is a folder; --out must name the data card's Markdown file (e.g. {path / 'README.md'})")
+    return path
 
 
 def replace_stats_block(document: str, block: str) -> str:
@@ -140,15 +183,22 @@ def write_data_card(report: CheckReport, out: str | PathLike[str]) -> Path:
         The path written.
 
     Raises:
-        DataCardError: If the report has problems or the file's markers are broken.
+        DataCardError: If ``out`` is a folder, the report has problems or the file's markers are broken
+            (the message names the file).
     """
-    path = Path(out)
+    path = check_card_path(out)
     block = render_data_card(report)
     document = path.read_text(encoding="utf-8") if path.exists() else ""
-    updated = replace_stats_block(document, block)
+    try:
+        updated = replace_stats_block(document, block)
+    except DataCardError as err:
+        raise DataCardError(f"{path}: {err}") from None
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(updated, encoding="utf-8")
     return path
 
 
-__all__ = ["STATS_END", "STATS_START", "DataCardError", "render_data_card", "replace_stats_block", "write_data_card"]
+__all__ = [
+    "STATS_END", "STATS_START", "Code", "DataCardError", "StatsSection", "StatsTable", "check_card_path", "render_data_card",
+    "replace_stats_block", "stats_sections", "write_data_card",
+]
