@@ -92,7 +92,7 @@ def sample_sha256(path: Path) -> str:
     byte between sampled blocks. Files up to 16 MiB are hashed whole. Memoised per inode, size, mtime
     and ctime, so a file changed through the file system is always hashed again.
     """
-    memo_key = _memo_key(path, "sample")
+    memo_key = _memo_key(path, f"sample-{_BLOCK}-{_SAMPLE_EVERY}")
     if memo_key in _hash_memo:
         return _hash_memo[memo_key]
     size = memo_key[3]

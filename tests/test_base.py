@@ -158,3 +158,30 @@ def test_load_tokenizer_pads_right(tiny_base):
     assert tokenizer.padding_side == "right"
     assert tokenizer.pad_token_id == 0 and tokenizer.bos_token_id == 2
     assert tokenizer("Danke")["input_ids"][0] == 2
+
+
+def test_full_hash_is_checked_before_the_base_is_baked_in(tmp_path, monkeypatch, caplog):
+    """A flipped byte between sampled blocks passes the load check but not the full check."""
+    monkeypatch.setattr(base, "_BLOCK", 4)  # 100 bytes: 25 blocks, of which 0, 16 and 24 are sampled
+    monkeypatch.setenv("TONLAGE_HOME", str(tmp_path))
+    monkeypatch.delenv("TONLAGE_BASE_DIR", raising=False)
+    target = _fake_conversion(base.base_model_dir())
+    (target / "model.safetensors").write_bytes(b"x" * 10 + b"y" + b"x" * 89)  # block 2
+    assert base.base_dir_problem(target) is None
+    calls = []
+
+    def fake_convert(package, out):
+        calls.append(out)
+        shutil.rmtree(out)
+        _fake_conversion(out)
+
+    monkeypatch.setattr(base, "_convert", fake_convert)
+    monkeypatch.setattr(base, "_gguf_package", lambda: None)
+    with caplog.at_level(logging.WARNING, logger="tonlage.model.base"):
+        assert base.verify_full_hash(target) == target
+    assert len(calls) == 1 and (target / "model.safetensors").read_bytes() == b"x" * 100
+    assert "does not match its full content hash" in caplog.text
+    outside = shutil.copytree(target, tmp_path / "outside")
+    (outside / "model.safetensors").write_bytes(b"x" * 10 + b"y" + b"x" * 89)
+    with pytest.raises(BaseModelError, match=f"Base model folder {outside} is damaged: model.safetensors does not match its full"):
+        base.verify_full_hash(outside)
