@@ -58,12 +58,20 @@ def prepare_tokenizer(tokenizer: PreTrainedTokenizerBase) -> PreTrainedTokenizer
 
 
 def _merged_backbone(folder: Path, base: Path, config: ArtifactConfig, cached: bool):
-    """The backbone with the LoRA adapter merged in; from the prepared cache when ``cached``."""
-    from tonlage.model.prepared import is_prepared, load_prepared, prepared_dir, save_prepared
+    """The backbone with the LoRA adapter merged in; from the prepared cache when ``cached``.
 
-    cache = prepared_dir(artifact_hash(folder), base)
-    if cached and is_prepared(cache):
-        return load_prepared(cache)
+    The cache is keyed on the base and adapter weights (see ``model.prepared``); a damaged entry is
+    rebuilt, and the base is checked against its full hash before it is baked into a new entry.
+    """
+    from tonlage.model.base import check_model_folder, verify_full_hash
+    from tonlage.model.prepared import load_prepared, prepared_dir, prepared_key, save_prepared
+
+    check_model_folder(base)
+    if cached:
+        backbone = load_prepared(prepared_dir(prepared_key(folder / ADAPTER_DIR, base, config.num_layers)))
+        if backbone is not None:
+            return backbone
+        base = verify_full_hash(base)
     from peft import PeftModel
 
     backbone = load_backbone(base, config.num_layers)
@@ -71,7 +79,8 @@ def _merged_backbone(folder: Path, base: Path, config: ArtifactConfig, cached: b
         warnings.simplefilter("ignore", FutureWarning)
         backbone = PeftModel.from_pretrained(backbone, folder / ADAPTER_DIR).merge_and_unload()
     if cached:
-        save_prepared(backbone, cache)
+        provenance = {"artifact": str(folder), "base_dir": str(base), "num_layers": config.num_layers}
+        save_prepared(backbone, prepared_dir(prepared_key(folder / ADAPTER_DIR, base, config.num_layers)), provenance)
     return backbone
 
 

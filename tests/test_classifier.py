@@ -1,4 +1,9 @@
 import json
+import os
+import shutil
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -102,10 +107,10 @@ def test_incomplete_artifact_gives_clear_error(tmp_path, tiny_run):
 
 
 def test_prepared_cache_is_written_once_and_reused(tiny_run, tiny_base):
-    from tonlage.model.prepared import is_prepared, prepared_dir
+    from tonlage.model.prepared import is_prepared, prepared_dir, prepared_key
 
     path = tiny_run[1]
-    cache = prepared_dir(artifact_hash(path), tiny_base)
+    cache = prepared_dir(prepared_key(path / "adapter", tiny_base, 2))
     texts = ["Wir warnen Moskau ausdrücklich vor weiteren Schritten"]
     first = Classifier.from_dir(path, base_dir=tiny_base, precision="bf16").predict_proba(texts)
     assert is_prepared(cache)
@@ -113,3 +118,83 @@ def test_prepared_cache_is_written_once_and_reused(tiny_run, tiny_base):
     second = Classifier.from_dir(path, base_dir=tiny_base, precision="bf16").predict_proba(texts)
     assert (cache / "model.safetensors").stat().st_mtime_ns == stamp
     np.testing.assert_allclose(first, second)
+
+
+TEXTS = ["Wir warnen Moskau ausdrücklich vor weiteren Schritten", "Herzlichen Dank an unsere Partner"]
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A TONLAGE_HOME of this test alone, so its prepared/ folder can be counted."""
+    folder = tmp_path / "home"
+    monkeypatch.setenv("TONLAGE_HOME", str(folder))
+    return folder
+
+
+def _prepared(home):
+    return sorted(p for p in (home / "prepared").iterdir() if p.is_dir())
+
+
+def test_same_size_corruption_of_the_prepared_model_is_rebuilt(tiny_run, tiny_base, home, caplog):
+    """Regression: only the existence of the files was checked, so damaged weights were loaded."""
+    path = tiny_run[1]
+    reference = Classifier.from_dir(path, base_dir=tiny_base).predict_proba(TEXTS)
+    [cache] = _prepared(home)
+    weights = cache / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    half = len(data) // 2
+    data[half:] = bytes(len(data) - half)  # zero the second half of the tensors: same size
+    weights.write_bytes(bytes(data))
+    again = Classifier.from_dir(path, base_dir=tiny_base).predict_proba(TEXTS)
+    np.testing.assert_allclose(again, reference, atol=1e-6)
+    assert "prepared model cache" in caplog.text and "does not match the content hash" in caplog.text
+    assert weights.read_bytes()[half:] != bytes(len(data) - half)
+
+
+def test_cache_key_does_not_depend_on_the_base_folder_path(tiny_run, tiny_base, home, tmp_path):
+    """Regression: a base folder without tonlage-base.json was keyed on Python's salted hash() of its path."""
+    copies = [shutil.copytree(tiny_base, tmp_path / name) for name in ("a", "b")]
+    for copy in copies:
+        Classifier.from_dir(tiny_run[1], base_dir=copy)
+    assert len(_prepared(home)) == 1
+
+
+def test_cache_key_is_stable_across_processes(tiny_run, tiny_base, home):
+    """Regression: every new process (another hash seed) wrote a new 450 MB prepared folder."""
+    script = f"from tonlage.model.classifier import Classifier; Classifier.from_dir({str(tiny_run[1])!r}, base_dir={str(tiny_base)!r})"
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "TONLAGE_HOME": str(home)}
+        subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True)
+    assert len(_prepared(home)) == 1
+
+
+def test_threshold_change_reuses_the_prepared_model(tiny_run, tiny_base, home, tmp_path):
+    """Regression: the key hashed tonlage.json, so editing a threshold wrote a new prepared copy."""
+    edited = shutil.copytree(tiny_run[1], tmp_path / "edited")
+    config = json.loads((edited / "tonlage.json").read_text())
+    config["thresholds"]["sarcasm"] = 0.9
+    (edited / "tonlage.json").write_text(json.dumps(config))
+    Classifier.from_dir(tiny_run[1], base_dir=tiny_base)
+    [cache] = _prepared(home)
+    stamp = (cache / "model.safetensors").stat().st_mtime_ns
+    assert Classifier.from_dir(edited, base_dir=tiny_base).thresholds["sarcasm"] == 0.9
+    assert _prepared(home) == [cache] and (cache / "model.safetensors").stat().st_mtime_ns == stamp
+
+
+def test_old_prepared_folders_are_pruned(tiny_run, tiny_base, home):
+    """Regression: prepared folders (450 MB each) were never deleted. The 3 most recently used stay."""
+    from tonlage.model import prepared
+
+    root = home / "prepared"
+    for age, name in enumerate(["recent", "older", "oldest", "ancient"], 1):
+        (root / name).mkdir(parents=True)
+        (root / name / prepared.META).write_text(json.dumps({"format": prepared.FORMAT}))
+        os.utime(root / name / prepared.META, (time.time() - 3600 * age,) * 2)
+    (root / "legacy-key-a5fd3b62230a-v1").mkdir()  # written by older versions, without metadata
+    (root / ".tmp-killed").mkdir()
+    os.utime(root / ".tmp-killed", (time.time() - 7200,) * 2)
+    (root / ".tmp-running").mkdir()  # a fresh temporary folder may belong to another process
+    Classifier.from_dir(tiny_run[1], base_dir=tiny_base)
+    names = sorted(p.name for p in root.iterdir())
+    key = prepared.prepared_key(tiny_run[1] / "adapter", tiny_base, 2)
+    assert names == sorted([".tmp-running", key, "recent", "older"])

@@ -64,7 +64,7 @@ def test_classify_table_and_only_tagged(tiny_env):
 def test_classify_stdin_lines(tiny_env):
     result = runner.invoke(app, ["classify", "-", "--lines", "--json", "--model", tiny_env], input="Erster Satz hier.\n\nZweiter Satz dort.\n")
     assert result.exit_code == 0, result.output
-    assert [json.loads(l)["text"] for l in result.output.splitlines()] == ["Erster Satz hier.", "Zweiter Satz dort."]
+    assert [json.loads(line)["text"] for line in result.output.splitlines()] == ["Erster Satz hier.", "Zweiter Satz dort."]
 
 
 def test_classify_errors_are_one_line(tiny_env, tmp_path):

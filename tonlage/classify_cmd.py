@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tonlage.common import ModelOption, PrecisionOption, ThresholdOption, clean_errors, fail, load_classifier, parse_thresholds
@@ -27,24 +29,29 @@ def classify_cli(
     """Classify statements, or every statement of a news article, by tone."""
     from tonlage.model.article import classify_article, classify_texts
 
-    texts = texts or []
+    texts = [_argument_text(text, i) for i, text in enumerate(texts or [], 1)]
     article = None
     if file is not None:
         if texts:
             fail("give statements or --file, not both")
         try:
-            article = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(f"cannot read {file}: {exc}")
+            data = file.read_bytes()
+        except OSError as exc:
+            fail(f"cannot read {file}: {exc.strerror or exc}")
+        article = _decode(data, str(file))
     elif texts == ["-"]:
-        article = sys.stdin.read()
+        article = _decode(_read_stdin(), "stdin")
     elif not texts:
         fail("give one or more statements, --file PATH, or '-' for stdin")
+    source = str(file) if file is not None else "stdin"
+    if article is not None and not article.strip():
+        fail(f"{source} is empty: nothing to classify")
+    statements = [line for line in article.splitlines() if line.strip()] if article is not None and lines else None
     with clean_errors():
         classifier = load_classifier(model, precision)
         overrides = parse_thresholds(threshold, classifier.labels)
-        if article is not None and lines:
-            results = classify_texts(classifier, [l for l in article.splitlines() if l.strip()], overrides)
+        if statements is not None:
+            results = classify_texts(classifier, statements, overrides)
         elif article is not None:
             results = classify_article(classifier, article, overrides)
         else:
@@ -56,6 +63,50 @@ def classify_cli(
             typer.echo(json.dumps(result, ensure_ascii=False))
         return
     print_table(results, classifier.labels, {**classifier.thresholds, **overrides})
+
+
+def _read_stdin() -> bytes:
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is not None:
+        return buffer.read()
+    return sys.stdin.read().encode("utf-8", "surrogateescape")
+
+
+def _decode(data: bytes, source: str) -> str:
+    """``data`` as UTF-8 text, or exit with an error naming the first bad byte, its offset and line."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        fail(f"{source} is not UTF-8 text: byte 0x{data[exc.start]:02x} at byte offset {exc.start} (line {line}) is invalid")
+
+
+def _argument_text(text: str, position: int) -> str:
+    """A command-line statement as proper text, or exit naming the bytes that are not UTF-8."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    # Python keeps undecodable argv bytes as lone surrogates; turn them back into bytes to locate them.
+    try:
+        data = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError as exc:
+        fail(f"statement {position} holds a lone surrogate (U+{ord(text[exc.start]):04X}) at character {exc.start}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        fail(f"statement {position} is not UTF-8 text: byte 0x{data[exc.start]:02x} at byte offset {exc.start} is invalid")
+
+
+# C0/C1 controls (but tab and newline) and bidi overrides could move the cursor, recolour or reorder the terminal.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """``text`` safe to print in a rich table: controls shown as escapes (``\\x1b``), markup not interpreted."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
+    return escape(text)
 
 
 def print_table(results: list[dict], labels: list[str], thresholds: dict[str, float]) -> None:
@@ -82,8 +133,8 @@ def print_table(results: list[dict], labels: list[str], thresholds: dict[str, fl
         order.sort(key=lambda i: (results[i]["speaker"] is None, first[results[i]["speaker"] or ""], i))
     for i in order:
         r = results[i]
-        cells = [f"{r['speaker'] or '–'}\n[dim]{r['kind']}[/]"] if article_mode else []
-        cells.append(r["text"])
+        cells = [f"{visible(r['speaker'] or '–')}\n[dim]{r['kind']}[/]"] if article_mode else []
+        cells.append(visible(r["text"]))
         for label in labels:
             score = r["scores"][label]
             cells.append(f"[bold red]{score:.2f}[/]" if label in r["labels"] else f"{score:.2f}")
