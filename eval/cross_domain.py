@@ -81,8 +81,8 @@ def _errors(ids: Sequence[str], y_true: np.ndarray, proba: np.ndarray, hits: np.
     false_alarms = false_alarms[np.argsort(-proba[false_alarms], kind="stable")][:TOP_ERRORS]
     misses = misses[np.argsort(proba[misses], kind="stable")][:TOP_ERRORS]
     return {
-        "false_alarms": [{"id": ids[i], "score": round(float(proba[i]), 4)} for i in false_alarms],
-        "misses": [{"id": ids[i], "score": round(float(proba[i]), 4)} for i in misses],
+        "false_alarms": [{"id": ids[int(i)], "score": round(float(proba[i]), 4)} for i in false_alarms],
+        "misses": [{"id": ids[int(i)], "score": round(float(proba[i]), 4)} for i in misses],
     }
 
 

@@ -104,7 +104,7 @@ def quantize_for_cpu(model: ToneModel, precision: str) -> ToneModel:
     elif precision == "int8":
         from torch.ao.quantization import quantize_dynamic
 
-        embedding = backbone.embed_tokens
+        embedding: torch.nn.Module = backbone.embed_tokens  # type: ignore[assignment]
         backbone.embed_tokens = torch.nn.Identity()  # keep it out of float() and quantisation
         backbone.float()
         backbone.embed_tokens = embedding.to(torch.bfloat16)

@@ -19,7 +19,7 @@ def truncated_config(config: Gemma3TextConfig, num_layers: int) -> Gemma3TextCon
     if not 1 <= num_layers <= config.num_hidden_layers:
         raise ValueError(f"num_layers must be between 1 and {config.num_hidden_layers}, got {num_layers}")
     config = copy.deepcopy(config)
-    config.layer_types = list(config.layer_types[:num_layers])
+    config.layer_types = list((config.layer_types or [])[:num_layers])
     config.num_hidden_layers = num_layers
     config.use_cache = False
     return config
@@ -103,7 +103,8 @@ class ToneModel(nn.Module):
             raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, got {pooling!r}")
         self.backbone = backbone
         self.pooling = pooling
-        hidden = backbone.config.hidden_size * (2 if pooling == "mean_last" else 1)
+        hidden_size: int = backbone.config.hidden_size  # type: ignore[union-attr,assignment]
+        hidden = hidden_size * (2 if pooling == "mean_last" else 1)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden, num_labels)
         nn.init.normal_(self.head.weight, std=0.02)

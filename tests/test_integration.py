@@ -79,8 +79,8 @@ def test_fast_path_agrees_with_fp32_on_test_split(default_classifier):
 
     texts = [r["text"] for r in read_jsonl(REPO / "training" / "data" / "test.jsonl")][:120]
     reference = Classifier.from_dir(precision="fp32")
-    fast = np.array([[l in row for l in default_classifier.labels] for row in default_classifier.predict(texts)])
-    slow = np.array([[l in row for l in reference.labels] for row in reference.predict(texts)])
+    fast = np.array([[label in row for label in default_classifier.labels] for row in default_classifier.predict(texts)])
+    slow = np.array([[label in row for label in reference.labels] for row in reference.predict(texts)])
     assert (fast == slow).mean() >= 0.99
 
 

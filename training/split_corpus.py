@@ -50,7 +50,7 @@ def split_by_episode(records: list[dict], shares: dict[str, float] = SPLITS, see
     random.Random(seed).shuffle(names)
     names.sort(key=lambda e: -len(episodes[e]))
     totals = _profile(records)
-    filled = {split: defaultdict(int) for split in shares}
+    filled: dict[str, defaultdict[str, int]] = {split: defaultdict(int) for split in shares}
     assignment: dict[str, str] = {}
     for name in names:
         profile = _profile(episodes[name])
@@ -67,7 +67,7 @@ def split_by_episode(records: list[dict], shares: dict[str, float] = SPLITS, see
         assignment[name] = best
         for key, value in profile.items():
             filled[best][key] += value
-    out = {split: [] for split in shares}
+    out: dict[str, list[dict]] = {split: [] for split in shares}
     for record in records:
         out[assignment[record["episode"]]].append(record)
     return out

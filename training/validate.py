@@ -266,7 +266,7 @@ def _episode_problems(items: list[LineRecord]) -> list[Problem]:
 
 def _warnings(items: list[LineRecord]) -> list[Problem]:
     """Guideline warnings; unknown and missing fields are summed up per file and field."""
-    warnings = []
+    warnings: list[Problem] = []
     per_field: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for item in items:
         for name in unknown_fields(item.record):
@@ -345,7 +345,7 @@ def compute_stats(items: list[LineRecord], paths: Sequence[StrPath], near: NearD
     cooccurrence = {a: {b: sum(a in r["labels"] and b in r["labels"] for r in records) for b in LABELS} for a in LABELS}
 
     within: dict[str, int] = {name: 0 for name in by_split}
-    top_within = []
+    top_within: list[dict] = []
     for i, j, jaccard in near.pairs:
         a, b = items[i], items[j]
         if a.path == b.path and jaccard >= NEAR_DUPLICATE_ERROR:
