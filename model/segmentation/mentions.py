@@ -21,6 +21,7 @@ from tonlage.model.segmentation.lexicon import (
     ROLE_SUFFIXES,
     TITLES,
 )
+from tonlage.model.segmentation.morph import ADVERB_TAGS
 from tonlage.model.segmentation.tokens import Token
 
 
@@ -52,7 +53,12 @@ def is_adjective(token: Token) -> bool:
 
 def is_name_token(token: Token) -> bool:
     """A capitalised word or an initial ("J.") that can be part of a name or noun phrase."""
-    return token.is_cap and token.text not in NOT_NAMES and token.low not in FUNCTION_WORDS
+    return (
+        token.is_cap
+        and token.text not in NOT_NAMES
+        and token.low not in FUNCTION_WORDS
+        and token.tag not in ADVERB_TAGS  # "Persönlich dankte X", "Ausdrücklich warnte …"
+    )
 
 
 def parse_np(tokens: list[Token], i: int) -> int | None:

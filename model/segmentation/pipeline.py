@@ -6,7 +6,7 @@ import re
 
 from tonlage.model.segmentation.entities import Registry, register_people
 from tonlage.model.segmentation.kinds import classify_kind
-from tonlage.model.segmentation.lexicon import BLANK_LINE_RE, CLOSERS, TERMINALS
+from tonlage.model.segmentation.lexicon import BLANK_LINE_RE, CLOSERS, DATELINE_RE, DETERMINERS, TERMINALS
 from tonlage.model.segmentation.quotes import find_quotes
 from tonlage.model.segmentation.sentences import split_statements
 from tonlage.model.segmentation.speakers import attribute_speaker
@@ -38,6 +38,14 @@ def _is_title_line(statement: str) -> bool:
     return not stripped or stripped[-1] not in TERMINALS | CLOSERS
 
 
+def _body_start(text: str, start: int, end: int) -> int:
+    """Offset after an agency dateline ("WARSCHAU (dpa-AFX) - "), or ``start`` when there is none."""
+    match = DATELINE_RE.match(text, start, end)
+    if not match or text[start:end].split(" ", 1)[0].lower() in DETERMINERS:
+        return start  # "Der Minister (CDU) - …" is no place
+    return match.end()
+
+
 def segment(text: str) -> list[Statement]:
     """Segment a German news article into statements with kind and speaker.
 
@@ -53,12 +61,13 @@ def segment(text: str) -> list[Statement]:
     statements: list[Statement] = []
     previous: Statement | None = None
     for start, end in split_statements(text, quotes):
-        tokens = tokens_outside_quotes(text, start, end, quotes)
+        body = _body_start(text, start, end)
+        tokens = tokens_outside_quotes(text, body, end, quotes)
         register_people(tokens, registry)
         if start < header_end and _is_title_line(text[start:end]):
             kind, speaker = "narrative", None
         else:
-            kind = classify_kind(text, start, end, quotes)
+            kind = classify_kind(text, body, end, quotes)
             speaker = attribute_speaker(tokens, text, kind, previous, registry)
         statement = Statement(text[start:end], start, end, kind, speaker)
         statements.append(statement)

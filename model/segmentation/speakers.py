@@ -5,6 +5,7 @@ from __future__ import annotations
 from tonlage.model.segmentation.cues import (
     clause_end_index,
     clause_start_index,
+    is_saying_participle,
     np_after,
     saying_verb_positions,
     so_attribution,
@@ -22,9 +23,9 @@ from tonlage.model.segmentation.lexicon import (
     PREPOSITIONS,
     PRONOUN_GENDER,
     ROLE_SUFFIXES,
-    SAYING_PARTICIPLES,
 )
 from tonlage.model.segmentation.mentions import head_noun, is_adjective, is_name_token, is_role, np_nationalities, parse_np
+from tonlage.model.segmentation.morph import ADVERB_TAGS
 from tonlage.model.segmentation.statement import Statement
 from tonlage.model.segmentation.tokens import Token
 
@@ -52,7 +53,7 @@ def _speaker_candidates(tokens: list[Token]) -> list[list[Token]]:
             continue
         clause_start = clause_start_index(tokens, v)
         anchor = v
-        if tokens[v].text in SAYING_PARTICIPLES:
+        if is_saying_participle(tokens[v]):
             aux = next((a for a in range(clause_start, v) if tokens[a].text in AUXILIARIES), None)
             anchor = aux if aux is not None else v
         prefix = tokens[clause_start:anchor]
@@ -108,7 +109,7 @@ def _prefix_is_adverbial(prefix: list[Token]) -> bool:
     if not prefix or all(t.kind == "quote" for t in prefix):
         return True
     first = prefix[0]
-    return first.kind == "num" or first.low in PREPOSITIONS or first.low in ADVERBIAL_STARTERS
+    return first.kind == "num" or first.low in PREPOSITIONS or first.low in ADVERBIAL_STARTERS or first.tag in ADVERB_TAGS
 
 
 def _resolve_speaker(np_tokens: list[Token], text: str, registry: Registry) -> str | None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tonlage.model.segmentation.lexicon import ABBREVIATIONS, WORD_RE
+from tonlage.model.segmentation.morph import QUOTE_PLACEHOLDER, tag_words
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,8 @@ class Token:
     start: int  # absolute offset in the article
     end: int
     kind: str  # "word", "num", "punct", "quote"
+    lemma: str = ""  # HanTa's lemma and STTS tag ("VV(FIN)", "NE", "ADJ(D)" …)
+    tag: str = ""
 
     @property
     def low(self) -> str:
@@ -34,7 +37,12 @@ def tokens_outside_quotes(text: str, start: int, end: int, quotes: list[tuple[in
         if qe > qs:
             tokens.append(Token(text[max(qs, start) : min(qe, end)], max(qs, start), min(qe, end), "quote"))
         pos = max(pos, qe)
-    return tokens
+    return _tagged(tokens)
+
+
+def _tagged(tokens: list[Token]) -> list[Token]:
+    words = tuple(QUOTE_PLACEHOLDER if t.kind == "quote" else t.text for t in tokens)
+    return [replace(t, lemma=lemma, tag=tag) for t, (lemma, tag) in zip(tokens, tag_words(words))]
 
 
 def _word_tokens(text: str, start: int, end: int) -> list[Token]:
