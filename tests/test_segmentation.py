@@ -545,10 +545,10 @@ def test_main_scores_a_folder_and_an_explicit_article(tmp_path: Path, capsys: py
     table = _table(capsys.readouterr().out)
     # eins: 3 predicted, 2 gold, both matched, 1 exact -> F1 0.8, exact F1 0.4; speaker "Zwei" != "Hans"
     assert table == {
-        "eins": ["2", "0.800", "0.400", "0.000", "1.000"],
-        "lind": ["1", "1.000", "1.000", "1.000", "1.000"],
-        # 4 predicted, 3 gold, 3 matched, 2 exact: F1 6/7, exact F1 4/7, speaker 1/2
-        "overall": ["3", "0.857", "0.571", "0.500", "1.000"],
+        "eins": ["2", "0.800", "0.400", "0.000", "1.000", "-"],
+        "lind": ["1", "1.000", "1.000", "1.000", "1.000", "-"],
+        # 4 predicted, 3 gold, 3 matched, 2 exact: F1 6/7, exact F1 4/7, speaker 1/2; no gold mentions
+        "overall": ["3", "0.857", "0.571", "0.500", "1.000", "-"],
     }
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from tonlage.model.segmentation.lexicon import ABBREVIATIONS, WORD_RE
-from tonlage.model.segmentation.morph import QUOTE_PLACEHOLDER, tag_words
+from tonlage.model.segmentation.morph import ADVERB_TAGS, FINITE_TAGS, QUOTE_PLACEHOLDER, tag_words
+
+_NP_START_TAGS = frozenset({"NE", "NN", "ART", "PPER", "PPOSAT", "PDAT", "PIAT", "PDS", "PIS"})
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,20 @@ def tokens_outside_quotes(text: str, start: int, end: int, quotes: list[tuple[in
 
 def _tagged(tokens: list[Token]) -> list[Token]:
     words = tuple(QUOTE_PLACEHOLDER if t.kind == "quote" else t.text for t in tokens)
-    return [replace(t, lemma=lemma, tag=tag) for t, (lemma, tag) in zip(tokens, tag_words(words))]
+    tags = tag_words(words)
+    tagged = []
+    for i, (token, (lemma, tag)) in enumerate(zip(tokens, tags)):
+        if token.is_cap and tag in ADVERB_TAGS and (i > 0 or not _subject_after_verb(tags)):
+            # Capitalised inside a sentence, or first with no other subject after the verb: a name
+            # ("Premier Jonas Lind", "Lind warnte vor Krieg"), unlike "Persönlich dankte Lind …".
+            tag = "NE"
+        tagged.append(replace(token, lemma=lemma, tag=tag))
+    return tagged
+
+
+def _subject_after_verb(tags: tuple[tuple[str, str], ...]) -> bool:
+    """Whether the second word is a finite verb and a noun phrase follows it (word 1 is then an adverb)."""
+    return len(tags) > 2 and tags[1][1] in FINITE_TAGS and tags[2][1] in _NP_START_TAGS
 
 
 def _word_tokens(text: str, start: int, end: int) -> list[Token]:
