@@ -270,6 +270,31 @@ COUNTRY_GENITIVES: dict[str, str] = {
     "Dänemarks": "dänisch", "Irlands": "irisch", "Portugals": "portugiesisch",
     "Argentiniens": "argentinisch", "Kirgistans": "kirgisisch", "Usbekistans": "usbekisch",
 }
+# Capitals that stand for their government ("Kairo droht", "Washington begründete") -> nationality.
+CAPITALS: dict[str, str] = {
+    "Moskau": "russisch", "Peking": "chinesisch", "Washington": "us", "Berlin": "deutsch",
+    "Paris": "französisch", "London": "britisch", "Rom": "italienisch", "Madrid": "spanisch",
+    "Warschau": "polnisch", "Prag": "tschechisch", "Wien": "österreichisch", "Budapest": "ungarisch",
+    "Athen": "griechisch", "Ankara": "türkisch", "Kiew": "ukrainisch", "Minsk": "belarussisch",
+    "Vilnius": "litauisch", "Riga": "lettisch", "Tallinn": "estnisch", "Helsinki": "finnisch",
+    "Stockholm": "schwedisch", "Oslo": "norwegisch", "Kopenhagen": "dänisch", "Brüssel": "belgisch",
+    "Den Haag": "niederländisch", "Bern": "schweizerisch", "Belgrad": "serbisch", "Bukarest": "rumänisch",
+    "Tiflis": "georgisch", "Jerewan": "armenisch", "Baku": "aserbaidschanisch", "Teheran": "iranisch",
+    "Bagdad": "irakisch", "Damaskus": "syrisch", "Beirut": "libanesisch", "Amman": "jordanisch",
+    "Kairo": "ägyptisch", "Riad": "saudisch", "Doha": "katarisch", "Jerusalem": "israelisch",
+    "Tokio": "japanisch", "Seoul": "südkoreanisch", "Pjöngjang": "nordkoreanisch", "Taipeh": "taiwanisch",
+    "Neu-Delhi": "indisch", "Islamabad": "pakistanisch", "Kabul": "afghanisch", "Addis Abeba": "äthiopisch",
+    "Nairobi": "kenianisch", "Pretoria": "südafrikanisch", "Abuja": "nigerianisch", "Bamako": "malisch",
+    "Niamey": "nigrisch", "Rabat": "marokkanisch", "Algier": "algerisch", "Tunis": "tunesisch",
+    "Brasília": "brasilianisch", "Buenos Aires": "argentinisch", "Bogotá": "kolumbianisch",
+    "Caracas": "venezolanisch", "Havanna": "kubanisch", "Ottawa": "kanadisch", "Astana": "kasachisch",
+    "Canberra": "australisch", "Hanoi": "vietnamesisch", "Manila": "philippinisch", "Bangkok": "thailändisch",
+}
+# Heads of definite noun phrases that never describe a person ("die Erklärung", "der Bericht").
+NON_PERSON_HEADS: tuple[str, ...] = (
+    "erklärung", "mitteilung", "bericht", "kommentar", "zeitung", "stellungnahme", "sender", "staat",
+    "land", "mission", "stab", "gruppe", "miliz", "seite", "delegation", "koalition", "opposition",
+)
 ROLE_PREFIX_NATIONALITY: dict[str, str] = {"us": "us", "eu": "eu", "un": "un", "uno": "un", "bundes": "deutsch"}
 NATIONALITY_SYNONYMS: dict[str, str] = {"amerikanisch": "us", "us-amerikanisch": "us"}
 

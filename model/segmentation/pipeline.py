@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from tonlage.model.segmentation.entities import Registry, register_people
+from tonlage.model.segmentation.entities import Registry, register_governments, register_people
 from tonlage.model.segmentation.kinds import classify_kind
 from tonlage.model.segmentation.lexicon import BLANK_LINE_RE, CLOSERS, DATELINE_RE, DETERMINERS, TERMINALS
 from tonlage.model.segmentation.quotes import find_quotes
 from tonlage.model.segmentation.sentences import split_statements
-from tonlage.model.segmentation.speakers import attribute_speaker
+from tonlage.model.segmentation.speakers import Attribution, attribute_speaker
 from tonlage.model.segmentation.statement import Statement
 from tonlage.model.segmentation.tokens import tokens_outside_quotes
 
@@ -53,23 +53,29 @@ def segment(text: str) -> list[Statement]:
         text: The article text.
 
     Returns:
-        Statements in text order; ``text[s.start:s.end] == s.text`` for each.
+        Statements in text order; ``text[s.start:s.end] == s.text`` for each. ``speaker`` is the
+        fullest name the article gives the speaker, ``speaker_mention`` the statement's own words for it.
     """
     quotes = find_quotes(text)
     header_end = _header_end(text)
     registry = Registry()
-    statements: list[Statement] = []
-    previous: Statement | None = None
-    for start, end in split_statements(text, quotes):
-        body = _body_start(text, start, end)
-        tokens = tokens_outside_quotes(text, body, end, quotes)
+    spans = split_statements(text, quotes)
+    bodies = [_body_start(text, start, end) for start, end in spans]
+    all_tokens = [tokens_outside_quotes(text, body, end, quotes) for body, (_, end) in zip(bodies, spans)]
+    for tokens in all_tokens:  # everyone the article names, so a teaser can point forward and names are full
         register_people(tokens, registry)
-        if start < header_end and _is_title_line(text[start:end]):
-            kind, speaker = "narrative", None
+        register_governments(tokens, text, registry)
+    attributions: list[tuple[str, Attribution | None]] = []
+    previous: Attribution | None = None
+    for (start, end), body, tokens in zip(spans, bodies, all_tokens):
+        kind = classify_kind(text, body, end, quotes)
+        if kind == "narrative" and start < header_end and _is_title_line(text[start:end]):
+            attribution = None
         else:
-            kind = classify_kind(text, body, end, quotes)
-            speaker = attribute_speaker(tokens, text, kind, previous, registry)
-        statement = Statement(text[start:end], start, end, kind, speaker)
-        statements.append(statement)
-        previous = statement
-    return statements
+            attribution = attribute_speaker(tokens, text, kind, previous, registry)
+        attributions.append((kind, attribution))
+        previous = attribution if kind != "narrative" else None
+    return [
+        Statement(text[start:end], start, end, kind, a.entity.name if a else None, a.mention if a else None)
+        for (start, end), (kind, a) in zip(spans, attributions)
+    ]
