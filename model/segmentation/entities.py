@@ -66,6 +66,8 @@ class Registry:
         name = " ".join(t.text for t in name_tokens)
         keys = [t.low for t in name_tokens if t.kind == "word" and len(t.text) > 2 and t.low not in NAME_PARTICLES]
         entity = next((self.keys[k] for k in keys if k in self.keys and self.keys[k].is_person), None)
+        if entity is not None and _other_first_name(entity.name, name):
+            entity = None  # "Michiko Hayashida" is not "Shigeru Hayashida"
         if entity is None:
             entity = Entity(name=name, is_person=True, gender=gender or (_gender_from_roles(roles) if roles else "?"))
             self.entities.append(entity)
@@ -147,6 +149,11 @@ class Registry:
 _COUNTRIES: dict[str, str] = {name.removesuffix("s"): nat for name, nat in COUNTRY_GENITIVES.items()}
 
 
+def _other_first_name(known: str, new: str) -> bool:
+    a, b = known.split(), new.split()
+    return len(a) > 1 and len(b) > 1 and a[0] != b[0] and a[-1] == b[-1]
+
+
 def place_nationality(np_tokens: list[Token]) -> str | None:
     """The nationality of a capital or state named alone ("Kairo", "Ägypten", "der Sudan"), else None."""
     words = [t.text for t in np_tokens if t.low not in DETERMINERS]
@@ -187,10 +194,37 @@ def register_people(tokens: list[Token], registry: Registry) -> None:
             last_person = registry.add_person(name, roles, nats, name[0].start, gender)
             i = name_end
             continue
+        run_end = _name_run_end(tokens, i)
+        if run_end > i + 1:  # "des Konservativen Cho Min-jae", "Die Witwe, Michiko Hayashida,"
+            last_person = registry.add_person(tokens[i:run_end], [], set(), tokens[i].start, _gender_before(tokens, i))
+            i = run_end
+            continue
         if (entity := registry.lookup(tokens[i])) is not None:
             registry.mention(entity, tokens[i].start)
             last_person = entity if entity.is_person else last_person
         i += 1
+
+
+def _name_run_end(tokens: list[Token], i: int) -> int:
+    """End of a run of two to four proper nouns (HanTa "NE") starting at ``i`` that is no place."""
+    if i > 0 and tokens[i - 1].tag == "NE" and tokens[i - 1].is_cap:
+        return i
+    j = i
+    while j < len(tokens) and j - i < 4 and tokens[j].is_cap and tokens[j].tag == "NE" and tokens[j].low not in DETERMINERS:
+        j += 1
+    words = " ".join(t.text for t in tokens[i:j])
+    if j - i < 2 or words in CAPITALS or any(t.text in CAPITALS or t.text in _COUNTRIES for t in tokens[i:j]):
+        return i
+    return j
+
+
+def _gender_before(tokens: list[Token], i: int) -> str | None:
+    """"die Witwe, X", "der Kandidatin der …, X": the gender of the noun the name stands beside."""
+    j = i - 1 if i > 0 and tokens[i - 1].text == "," else i
+    noun = tokens[j - 1] if j > 0 else None
+    if noun is None or noun.tag not in {"NN", "NNA"}:
+        return None
+    return "f" if noun.low.endswith(("in", "witwe", "frau")) else None
 
 
 def _person_mention(tokens: list[Token], i: int) -> tuple[list[str], int, int] | None:

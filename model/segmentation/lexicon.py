@@ -87,7 +87,7 @@ SAYING_LEMMAS: frozenset[str] = frozenset(
     kommentieren bezeichnen verlangen verkünden argumentieren monieren bemängeln beschuldigen
     rügen beschimpfen versprechen gratulieren kondolieren beteuern klagen fragen begründen scherzen
     begrüßen würdigen verteidigen raten protestieren werben bedauern ergänzen präzisieren
-    schimpfen lästern spötteln witzeln bilanzieren zitieren
+    schimpfen lästern spötteln witzeln bilanzieren zitieren äußern
     """.split()
 )
 SEPARABLE_SAYING: dict[str, tuple[str, ...]] = {
@@ -288,7 +288,7 @@ CAPITALS: dict[str, str] = {
     "Niamey": "nigrisch", "Rabat": "marokkanisch", "Algier": "algerisch", "Tunis": "tunesisch",
     "Brasília": "brasilianisch", "Buenos Aires": "argentinisch", "Bogotá": "kolumbianisch",
     "Caracas": "venezolanisch", "Havanna": "kubanisch", "Ottawa": "kanadisch", "Astana": "kasachisch",
-    "Canberra": "australisch", "Hanoi": "vietnamesisch", "Manila": "philippinisch", "Bangkok": "thailändisch",
+    "Canberra": "australisch", "Kuala Lumpur": "malaysisch", "Hanoi": "vietnamesisch", "Manila": "philippinisch", "Bangkok": "thailändisch",
 }
 # Heads of definite noun phrases that never describe a person ("die Erklärung", "der Bericht").
 NON_PERSON_HEADS: tuple[str, ...] = (

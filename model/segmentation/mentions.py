@@ -6,6 +6,7 @@ import re
 
 from tonlage.model.segmentation.lexicon import (
     ADVERBIAL_STARTERS,
+    CAPITALS,
     COUNTRY_GENITIVES,
     DETERMINERS,
     FUNCTION_WORDS,
@@ -76,7 +77,7 @@ def parse_np(tokens: list[Token], i: int) -> int | None:
     while k < n and is_adjective(tokens[k]):
         k += 1
     head_start = k
-    while k < n and (
+    while k < n and not (k > head_start and _is_place_after_institution(tokens, k)) and (
         is_name_token(tokens[k])
         or tokens[k].text in TITLES
         or is_name_particle(tokens, k)
@@ -88,6 +89,13 @@ def parse_np(tokens: list[Token], i: int) -> int | None:
         return None
     k = extend_genitive(tokens, k)
     return _extend_location(tokens, k)
+
+
+def _is_place_after_institution(tokens: list[Token], k: int) -> bool:
+    """"warnte das US-Außenministerium Peking": the capital is the object, not part of the name."""
+    word = tokens[k].text
+    is_place = word in CAPITALS or word + "s" in COUNTRY_GENITIVES
+    return is_place and head_noun(tokens[k - 1].text).endswith(INSTITUTION_SUFFIXES)
 
 
 def _is_country_genitive(tokens: list[Token], k: int) -> bool:

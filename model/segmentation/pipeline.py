@@ -7,11 +7,12 @@ import re
 from tonlage.model.segmentation.entities import Registry, register_governments, register_people
 from tonlage.model.segmentation.kinds import classify_kind
 from tonlage.model.segmentation.lexicon import BLANK_LINE_RE, CLOSERS, DATELINE_RE, DETERMINERS, TERMINALS
+from tonlage.model.segmentation.morph import is_konjunktiv_ii
 from tonlage.model.segmentation.quotes import find_quotes
 from tonlage.model.segmentation.sentences import split_statements
 from tonlage.model.segmentation.speakers import Attribution, attribute_speaker
 from tonlage.model.segmentation.statement import Statement
-from tonlage.model.segmentation.tokens import tokens_outside_quotes
+from tonlage.model.segmentation.tokens import Token, tokens_outside_quotes
 
 
 def _header_end(text: str) -> int:
@@ -46,6 +47,10 @@ def _body_start(text: str, start: int, end: int) -> int:
     return match.end()
 
 
+def _has_konjunktiv_ii(tokens: list[Token]) -> bool:
+    return any(is_konjunktiv_ii(t.text, t.lemma, t.tag) for t in tokens)
+
+
 def segment(text: str) -> list[Statement]:
     """Segment a German news article into statements with kind and speaker.
 
@@ -69,6 +74,8 @@ def segment(text: str) -> list[Statement]:
     previous: Attribution | None = None
     for (start, end), body, tokens in zip(spans, bodies, all_tokens):
         kind = classify_kind(text, body, end, quotes)
+        if kind == "narrative" and previous is not None and _has_konjunktiv_ii(tokens):
+            kind = "reported"  # "… würden „den Preis zahlen“" continues the reported speech before it
         if kind == "narrative" and start < header_end and _is_title_line(text[start:end]):
             attribution = None
         else:

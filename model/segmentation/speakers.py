@@ -67,6 +67,9 @@ def _speaker_candidates(tokens: list[Token]) -> list[list[Token]]:
             aux = next((a for a in range(clause_start, v) if tokens[a].text in AUXILIARIES), None)
             anchor = aux if aux is not None else v
         prefix = tokens[clause_start:anchor]
+        if anchor + 1 < len(tokens) and tokens[anchor + 1].low == "er" and prefix:
+            candidates.append(tokens[anchor + 1 : anchor + 2])  # "Die Beobachter nannte er …": "er" is nominative
+            continue
         subject = subject_from_prefix(prefix) or _apposition_subject(tokens, clause_start, anchor)
         if subject is None and _prefix_is_adverbial(prefix):
             subject = np_after(tokens, anchor + 1, clause_end[anchor])
