@@ -306,7 +306,7 @@ DATELINE_RE = re.compile(
     r"|[a-zäöü]{2,4}\.\s+[A-ZÄÖÜ][A-ZÄÖÜ/ -]+,\s+\d{1,2}\.\s+[A-ZÄÖÜ][a-zäöü]+\.?\s+"
 )
 BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
-WORD_RE = re.compile(r"[^\W\d_][\w'’]*(?:-[\w'’]+)*-?|\d+(?:[.,]\d+)*|\S", re.UNICODE)
+WORD_RE = re.compile(r"\d+-[^\W\d_][\w'’]*|[^\W\d_][\w'’]*(?:-[\w'’]+)*-?|\d+(?:[.,]\d+)*|\S", re.UNICODE)
 
 
 def is_saying_word(word: str) -> bool:

@@ -10,7 +10,7 @@ from tonlage.model.segmentation.lexicon import BLANK_LINE_RE, CLOSERS, DATELINE_
 from tonlage.model.segmentation.morph import is_konjunktiv_ii
 from tonlage.model.segmentation.quotes import find_quotes
 from tonlage.model.segmentation.sentences import split_statements
-from tonlage.model.segmentation.speakers import Attribution, attribute_speaker
+from tonlage.model.segmentation.speakers import Attribution, attribute_speaker, sentence_topic
 from tonlage.model.segmentation.statement import Statement
 from tonlage.model.segmentation.tokens import Token, tokens_outside_quotes
 
@@ -72,6 +72,7 @@ def segment(text: str) -> list[Statement]:
         register_governments(tokens, text, registry)
     attributions: list[tuple[str, Attribution | None]] = []
     previous: Attribution | None = None
+    topic = None
     for (start, end), body, tokens in zip(spans, bodies, all_tokens):
         kind = classify_kind(text, body, end, quotes)
         if kind == "narrative" and previous is not None and _has_konjunktiv_ii(tokens):
@@ -79,9 +80,10 @@ def segment(text: str) -> list[Statement]:
         if kind == "narrative" and start < header_end and _is_title_line(text[start:end]):
             attribution = None
         else:
-            attribution = attribute_speaker(tokens, text, kind, previous, registry)
+            attribution = attribute_speaker(tokens, text, kind, previous, registry, topic)
         attributions.append((kind, attribution))
         previous = attribution if kind != "narrative" else None
+        topic = attribution.entity if attribution else sentence_topic(tokens, registry) or topic
     return [
         Statement(text[start:end], start, end, kind, a.entity.name if a else None, a.mention if a else None)
         for (start, end), (kind, a) in zip(spans, attributions)

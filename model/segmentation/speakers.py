@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tonlage.model.segmentation.cues import (
     clause_end_index,
     clause_start_index,
@@ -12,9 +14,7 @@ from tonlage.model.segmentation.cues import (
     speech_act_performer,
     subject_from_prefix,
 )
-from dataclasses import dataclass
-
-from tonlage.model.segmentation.entities import Registry, Entity, place_nationality
+from tonlage.model.segmentation.entities import Entity, Registry, place_nationality
 from tonlage.model.segmentation.lexicon import (
     ADVERBIAL_STARTERS,
     AUXILIARIES,
@@ -28,7 +28,7 @@ from tonlage.model.segmentation.lexicon import (
     ROLE_SUFFIXES,
 )
 from tonlage.model.segmentation.mentions import head_noun, is_adjective, is_name_token, is_role, np_nationalities, parse_np
-from tonlage.model.segmentation.morph import ADVERB_TAGS
+from tonlage.model.segmentation.morph import ADVERB_TAGS, FINITE_TAGS
 from tonlage.model.segmentation.tokens import Token
 
 
@@ -132,7 +132,9 @@ def _resolve_speaker(
     pos = np_tokens[0].start
     if len(np_tokens) == 1 and np_tokens[0].low in PRONOUN_GENDER:
         gender = PRONOUN_GENDER[np_tokens[0].low]
-        entity = registry.resolve_person(gender, pos, previous) or registry.resolve_pronoun(gender, pos)
+        # "dieser" points to the last man named, not the topic ("Brandt traf Adler. Dieser dankte …").
+        preferred = None if np_tokens[0].low in {"dieser", "diese"} else previous
+        entity = registry.resolve_person(gender, pos, preferred) or registry.resolve_pronoun(gender, pos)
         return registry.mention(entity, pos) if entity else None
     known = (registry.lookup(t) for t in np_tokens)
     person = next((e for e in known if e is not None and e.is_person), None)
@@ -146,9 +148,9 @@ def _resolve_speaker(
         entity = registry.resolve_description(head, np_nationalities(np_tokens), pos)
         if entity is not None:
             return registry.mention(entity, pos)
-    gender = _person_description_gender(np_tokens)
-    if gender is not None:
-        entity = registry.resolve_person(gender, pos, previous)
+    described = _person_description_gender(np_tokens)
+    if described is not None:
+        entity = registry.resolve_person(described, pos, previous)
         return registry.mention(entity, pos) if entity else None
     if _is_definite_description(np_tokens):
         head = head_noun(np_tokens[-1].text)
@@ -170,9 +172,12 @@ def _person_description_gender(np_tokens: list[Token]) -> str | None:
     first, head = np_tokens[0], np_tokens[-1]
     if first.low not in {"der", "die"} or len(np_tokens) < 2 or not all(is_adjective(t) for t in np_tokens[1:-1]):
         return None
-    if not head.is_cap or head.tag != "NN" or head_noun(head.text).endswith(INSTITUTION_SUFFIXES + NON_PERSON_HEADS):
+    nominalised = head.tag in {"NNA", "ADJ(A)"} and head.text.endswith("e")  # "die 61-Jährige", "die Konservative"
+    if not head.is_cap or head.tag != "NN" and not nominalised:
         return None
-    if first.low == "die" and (head.lemma != head.text or not head.text.endswith(("in", "e"))):
+    if head_noun(head.text).endswith(INSTITUTION_SUFFIXES + NON_PERSON_HEADS):
+        return None
+    if first.low == "die" and not nominalised and (head.lemma != head.text or not head.text.endswith(("in", "e"))):
         return None
     return "m" if first.low == "der" else "f"
 
@@ -192,7 +197,12 @@ def _looks_like_bare_name(np_tokens: list[Token]) -> bool:
 
 
 def attribute_speaker(
-    tokens: list[Token], text: str, kind: str, previous: Attribution | None, registry: Registry
+    tokens: list[Token],
+    text: str,
+    kind: str,
+    previous: Attribution | None,
+    registry: Registry,
+    topic: Entity | None = None,
 ) -> Attribution | None:
     """The speaker of one statement and the words that name it, or ``None``.
 
@@ -202,6 +212,8 @@ def attribute_speaker(
         kind: The statement's kind; a narrative statement has no speaker.
         previous: The attribution of the statement before, when it was a quote or reported.
         registry: People and institutions of the article.
+        topic: Who the sentence before was about (its speaker, or the person subject of a
+            narrative sentence); pronouns and nameless descriptions prefer it.
 
     Returns:
         The attribution; an unattributed quote or Konjunktiv sentence continues ``previous``
@@ -209,11 +221,22 @@ def attribute_speaker(
     """
     if kind == "narrative":
         return None
-    before = previous.entity if previous else None
+    before = topic or (previous.entity if previous else None)
     for candidate in _speaker_candidates(tokens):
         entity = _resolve_speaker(candidate, text, registry, before)
         if entity is not None:
             return Attribution(entity, text[candidate[0].start : candidate[-1].end])
     if previous is not None:
         return Attribution(previous.entity, None)  # a quote or Konjunktiv sentence continues the last speaker
+    return None
+
+
+def sentence_topic(tokens: list[Token], registry: Registry) -> Entity | None:
+    """The known person named before the first finite verb ("Er traf …" has none, "Weber traf …" has Weber)."""
+    for token in tokens:
+        if token.tag in FINITE_TAGS:
+            return None
+        entity = registry.lookup(token)
+        if entity is not None and entity.is_person:
+            return entity
     return None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from tonlage.model.segmentation.lexicon import ABBREVIATIONS, WORD_RE
 from tonlage.model.segmentation.morph import ADVERB_TAGS, FINITE_TAGS, QUOTE_PLACEHOLDER, tag_words
 
-_NP_START_TAGS = frozenset({"NE", "NN", "ART", "PPER", "PPOSAT", "PDAT", "PIAT", "PDS", "PIS"})
+_NP_START_TAGS = frozenset({"NE", "NN", "NNI", "NNA", "FM", "ART", "PPER", "PPOSAT", "PDAT", "PIAT", "PDS", "PIS"})
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Token:
 
     @property
     def is_cap(self) -> bool:
-        return self.kind == "word" and self.text[:1].isupper()
+        return self.kind == "word" and self.text.lstrip("0123456789-")[:1].isupper()  # "Blinken", "61-Jährige"
 
 
 def tokens_outside_quotes(text: str, start: int, end: int, quotes: list[tuple[int, int]]) -> list[Token]:
@@ -68,7 +68,7 @@ def _word_tokens(text: str, start: int, end: int) -> list[Token]:
             prev = tokens.pop()
             tokens.append(Token(prev.text + ".", prev.start, e, prev.kind))
             continue
-        kind = "num" if word[0].isdigit() else "word" if word[0].isalpha() else "punct"
+        kind = "word" if word[0].isalpha() or "-" in word[1:] and word[0].isdigit() else "num" if word[0].isdigit() else "punct"
         tokens.append(Token(word, s, e, kind))
     return tokens
 
