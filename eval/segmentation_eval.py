@@ -3,6 +3,7 @@
 Gold files are JSON Lines, one statement per line, in article order::
 
     {"text": ..., "start": 0, "end": 42, "speaker": "Blinken" | null,
+     "speaker_mention": "der US-Außenminister" | null,  (optional)
      "kind": "quote" | "reported" | "narrative", "labels": ["warning", ...]}
 
 with ``article[start:end] == text``.
@@ -17,6 +18,8 @@ Figures (micro-averaged over all statements of all articles, plus one block per 
   compared leniently (case, articles, punctuation ignored; one may be a word-suffix of the
   other, so "Blinken" matches "US-Außenminister Antony Blinken").
 * ``kind_accuracy``: over all matched statements.
+* ``mention_accuracy``: over the speaker statements whose gold has a ``speaker_mention`` field: the
+  predicted ``speaker_mention`` must be the same words (case, articles and punctuation ignored).
 
 ``match_statements`` is public so that tone scoring can reuse the same alignment.
 
@@ -158,6 +161,10 @@ def _get(statement: Any, name: str) -> Any:
     return getattr(statement, name, None)
 
 
+def _has(statement: Any, name: str) -> bool:
+    return name in statement if isinstance(statement, Mapping) else hasattr(statement, name)
+
+
 def _iou(a: tuple[int, int], b: tuple[int, int]) -> float:
     intersection = max(0, min(a[1], b[1]) - max(a[0], b[0]))
     union = max(a[1], b[1]) - min(a[0], b[0])
@@ -225,7 +232,10 @@ def speakers_match(gold: str | None, pred: str | None) -> bool:
     """Lenient speaker comparison.
 
     Two names match when their normalised word lists are equal or one is a suffix of the
-    other ("Blinken" ~ "US-Außenminister Antony Blinken"). ``None`` only matches ``None``.
+    other ("Blinken" ~ "US-Außenminister Antony Blinken"). Inflection endings are ignored, so a
+    name in the gold's nominative matches the same name as an article or another case gives it
+    ("russisches Außenministerium" ~ "das russische Außenministerium", "Vereinte Nationen" ~
+    "der Vereinten Nationen"). ``None`` only matches ``None``.
 
     Args:
         gold: The gold speaker or ``None``.
@@ -234,11 +244,24 @@ def speakers_match(gold: str | None, pred: str | None) -> bool:
     Returns:
         Whether the prediction counts as correct.
     """
-    g, p = normalise_speaker(gold), normalise_speaker(pred)
+    g, p = [_stem(w) for w in normalise_speaker(gold)], [_stem(w) for w in normalise_speaker(pred)]
     if not g or not p:
         return not g and not p
     shorter, longer = (g, p) if len(g) <= len(p) else (p, g)
     return longer[len(longer) - len(shorter) :] == shorter
+
+
+_INFLECTION_RE = re.compile(r"(?:en|es|er|em|e|n|s)$")
+
+
+def _stem(word: str) -> str:
+    """Drop one German inflection ending from a word of more than four letters."""
+    return _INFLECTION_RE.sub("", word) if len(word) > 4 else word
+
+
+def mentions_match(gold: str | None, pred: str | None) -> bool:
+    """Whether two speaker mentions are the same words, ignoring case, articles and punctuation."""
+    return normalise_speaker(gold) == normalise_speaker(pred)
 
 
 def _ratio(numerator: int, denominator: int) -> float:
@@ -264,12 +287,14 @@ def _figures(counts: Mapping[str, int]) -> dict[str, Any]:
         "exact_f1": _f1(exact_precision, exact_recall),
         "speaker_accuracy": _ratio(counts["speaker_correct"], counts["speaker_total"]),
         "kind_accuracy": _ratio(counts["kind_correct"], counts["matched"]),
+        "mention_accuracy": _ratio(counts["mention_correct"], counts["mention_total"]),
     }
 
 
 def _count(article: str, gold: Sequence[Any], pred: Sequence[Any]) -> dict[str, int]:
     pairs = match_statements(pred, gold)
     speaker_pairs = [(i, j) for i, j in pairs if _get(gold[j], "kind") in SPEAKER_KINDS]
+    mention_pairs = [(i, j) for i, j in speaker_pairs if _has(gold[j], "speaker_mention")]
     return {
         "gold": len(gold),
         "predicted": len(pred),
@@ -280,6 +305,10 @@ def _count(article: str, gold: Sequence[Any], pred: Sequence[Any]) -> dict[str, 
             speakers_match(_get(gold[j], "speaker"), _get(pred[i], "speaker")) for i, j in speaker_pairs
         ),
         "kind_correct": sum(_get(gold[j], "kind") == _get(pred[i], "kind") for i, j in pairs),
+        "mention_total": len(mention_pairs),
+        "mention_correct": sum(
+            mentions_match(_get(gold[j], "speaker_mention"), _get(pred[i], "speaker_mention")) for i, j in mention_pairs
+        ),
     }
 
 
@@ -299,7 +328,10 @@ def evaluate_segmentation(
         ``kind_accuracy`` and the raw counts), plus ``per_article``: the same figures for
         each article, in input order.
     """
-    keys = ("gold", "predicted", "matched", "exact", "speaker_total", "speaker_correct", "kind_correct")
+    keys = (
+        "gold", "predicted", "matched", "exact", "speaker_total", "speaker_correct", "kind_correct",
+        "mention_total", "mention_correct",
+    )
     total = dict.fromkeys(keys, 0)
     per_article = []
     for article, gold in pairs:
@@ -345,12 +377,13 @@ def evaluate_article_tones(classifier: Any, pairs: Sequence[tuple[str, Sequence[
 
 
 def _print_figures(paths: Sequence[Path], result: Mapping[str, Any]) -> None:
-    print(f"{'article':28} {'stmts':>5} {'F1':>6} {'exactF1':>7} {'speaker':>8} {'kind':>6}")
+    print(f"{'article':28} {'stmts':>5} {'F1':>6} {'exactF1':>7} {'speaker':>8} {'kind':>6} {'mention':>8}")
     rows = [(path.stem, row) for path, row in zip(paths, result["per_article"])] + [("overall", result)]
     for name, row in rows:
+        mention = f"{row['mention_accuracy']:.3f}" if row["mention_total"] else "-"
         print(
             f"{name:28} {row['gold']:>5} {row['f1']:>6.3f} {row['exact_f1']:>7.3f} "
-            f"{row['speaker_accuracy']:>8.3f} {row['kind_accuracy']:>6.3f}"
+            f"{row['speaker_accuracy']:>8.3f} {row['kind_accuracy']:>6.3f} {mention:>8}"
         )
 
 

@@ -24,7 +24,7 @@ def classify_article(classifier: Classifier, article: str, thresholds: dict[str,
     """Segment a news article into statements and classify each.
 
     Returns:
-        One dict per statement in article order with ``text``, ``speaker``, ``kind``
+        One dict per statement in article order with ``text``, ``speaker``, ``speaker_mention``, ``kind``
         (quote / reported / narrative), ``start``/``end`` character offsets, ``labels`` and ``scores``.
     """
     if not isinstance(article, str) or not article.strip():
@@ -32,5 +32,11 @@ def classify_article(classifier: Classifier, article: str, thresholds: dict[str,
     statements = segment(article)
     results = classify_texts(classifier, [s.text for s in statements], thresholds)
     for statement, result in zip(statements, results):
-        result.update(speaker=statement.speaker, kind=statement.kind, start=statement.start, end=statement.end)
+        result.update(
+            speaker=statement.speaker,
+            speaker_mention=statement.speaker_mention,
+            kind=statement.kind,
+            start=statement.start,
+            end=statement.end,
+        )
     return results

@@ -10,15 +10,18 @@ The pipeline is rule-based and runs in four small steps, one module each:
    punctuation. A quote and its attribution ("…", sagte er.) stay together.
 3. ``classify_kind`` (``kinds``) labels each statement ``quote`` (contains a full-clause direct
    quote), ``reported`` (indirect speech: Konjunktiv I or a verb of saying) or
-   ``narrative``. Title lines are always narrative; teaser sentences under the title are
-   classified like any other sentence ("Die UN warnen vor einer Hungersnot." is reported).
+   ``narrative``. Title and teaser lines are classified like any other sentence ("Israel dankt
+   Katar" is reported). Konjunktiv I/II and verbs of saying come from HanTa's lemmas (``morph``).
 4. Speaker attribution (``speakers``) finds the subject of the verb of saying (``X sagte`` /
    ``…, sagte X`` / ``…, so X``), resolves pronouns ("er", "sie") and definite
    descriptions ("der kasachische Präsident", "das Ministerium") against the people and
-   institutions named earlier in the article (``entities``), and lets an unattributed quote or
-   Konjunktiv sentence inherit the speaker of the statement before it.
+   institutions the article names (``entities``, registered for the whole article first, so
+   ``speaker`` is the fullest name), prefers the topic of the sentence before for pronouns and
+   nameless descriptions ("der 61-Jährige"), lets a capital stand for the article's government,
+   and lets an unattributed quote or Konjunktiv sentence inherit the speaker before it.
+   ``speaker_mention`` keeps the statement's own words for the speaker.
 
-Supporting modules: ``lexicon`` (word lists and patterns), ``tokens`` (tokens outside quotes),
+Supporting modules: ``morph`` (HanTa tags, lemmas, Konjunktiv), ``lexicon`` (word lists and patterns), ``tokens`` (tokens outside quotes),
 ``mentions`` (noun phrases: roles, names, nationalities), ``cues`` (verbs of saying and the clause
 helpers shared by steps 3 and 4), ``statement`` (the result record) and ``pipeline`` (``segment``,
 which runs the steps in order).

@@ -14,6 +14,7 @@ from tonlage.model.segmentation.lexicon import (
     IMPERSONAL_SAYING,
     PREPOSITIONS,
     SAYING_FINITE,
+    SAYING_LEMMAS,
     SAYING_PARTICIPLES,
     SEPARABLE_SAYING,
     SKIPPABLE_ADVERBS,
@@ -33,13 +34,22 @@ def saying_verb_positions(tokens: list[Token]) -> list[int]:
         word = token.text
         if word in SEPARABLE_SAYING and any(t.low in SEPARABLE_SAYING[word] for t in tokens[i + 1 : clause_end[i]]):
             positions.append(i)
-        elif word in SAYING_FINITE or word in SAYING_PARTICIPLES:
+        elif word in SAYING_FINITE or word in SAYING_PARTICIPLES or is_saying_lemma(token):
             if word.startswith(("forder", "gefordert")) and _casualty_follows(tokens, i, clause_end[i]):
                 continue
             positions.append(i)
         elif word in IMPERSONAL_SAYING and i + 1 < len(tokens) and tokens[i + 1].low == "es":
             positions.append(i)
     return positions
+
+
+def is_saying_lemma(token: Token) -> bool:
+    """A finite verb or participle whose HanTa lemma is a verb of saying ("rät", "scherzte")."""
+    return token.tag in {"VV(FIN)", "VV(PP)"} and token.lemma in SAYING_LEMMAS and token.text[:1].islower()
+
+
+def is_saying_participle(token: Token) -> bool:
+    return token.text in SAYING_PARTICIPLES or token.tag == "VV(PP)" and is_saying_lemma(token)
 
 
 def speech_act_performer(tokens: list[Token]) -> list[Token] | None:

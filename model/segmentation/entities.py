@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 
 from tonlage.model.segmentation.lexicon import (
+    CAPITALS,
+    COUNTRY_GENITIVES,
     DETERMINERS,
     FEMININE_NOUN_ENDINGS,
     NAME_PARTICLES,
@@ -29,7 +31,7 @@ from tonlage.model.segmentation.tokens import Token
 
 
 @dataclass
-class _Entity:
+class Entity:
     name: str
     is_person: bool
     gender: str  # "m", "f", "n", "pl"; "?" for a bare name never seen with a role (a person or a state)
@@ -50,22 +52,24 @@ class Registry:
     """People and institutions mentioned so far, with their mention positions."""
 
     def __init__(self) -> None:
-        self.entities: list[_Entity] = []
-        self.keys: dict[str, _Entity] = {}
+        self.entities: list[Entity] = []
+        self.keys: dict[str, Entity] = {}
 
-    def mention(self, entity: _Entity, pos: int) -> _Entity:
+    def mention(self, entity: Entity, pos: int) -> Entity:
         bisect.insort(entity.positions, pos)
         return entity
 
     def add_person(
         self, name_tokens: list[Token], roles: list[str], nats: set[str], pos: int, gender: str | None = None
-    ) -> _Entity:
+    ) -> Entity:
         name_tokens = [t for t in name_tokens if t.text not in TITLES] or name_tokens
         name = " ".join(t.text for t in name_tokens)
         keys = [t.low for t in name_tokens if t.kind == "word" and len(t.text) > 2 and t.low not in NAME_PARTICLES]
         entity = next((self.keys[k] for k in keys if k in self.keys and self.keys[k].is_person), None)
+        if entity is not None and _other_first_name(entity.name, name):
+            entity = None  # "Michiko Hayashida" is not "Shigeru Hayashida"
         if entity is None:
-            entity = _Entity(name=name, is_person=True, gender=gender or (_gender_from_roles(roles) if roles else "?"))
+            entity = Entity(name=name, is_person=True, gender=gender or (_gender_from_roles(roles) if roles else "?"))
             self.entities.append(entity)
         elif len(name) > len(entity.name):
             entity.name = name
@@ -77,20 +81,20 @@ class Registry:
             self.keys[key] = entity
         return self.mention(entity, pos)
 
-    def add_institution(self, np_text: str, tokens: list[Token], pos: int) -> _Entity:
+    def add_institution(self, np_text: str, tokens: list[Token], pos: int) -> Entity:
         name = _lower_article(np_text)
         for entity in self.entities:
             if entity.name.lower() == name.lower():
                 return self.mention(entity, pos)
-        entity = _Entity(name=name, is_person=False, gender=_grammatical_gender(tokens))
+        entity = Entity(name=name, is_person=False, gender=_grammatical_gender(tokens))
         entity.nationalities.update(np_nationalities(tokens))
         self.entities.append(entity)
         return self.mention(entity, pos)
 
-    def lookup(self, token: Token) -> _Entity | None:
+    def lookup(self, token: Token) -> Entity | None:
         return self.keys.get(token.low) if token.is_cap else None
 
-    def resolve_pronoun(self, gender: str, before: int) -> _Entity | None:
+    def resolve_pronoun(self, gender: str, before: int) -> Entity | None:
         # A bare name of unknown gender ("Kolumbien droht …") is only a fallback antecedent.
         for genders in ({gender}, {"?"}):
             candidates = [(e.last_before(before), e) for e in self.entities if e.gender in genders]
@@ -99,8 +103,32 @@ class Registry:
                 return best[1]
         return None
 
-    def resolve_description(self, head: str, nats: set[str], before: int) -> _Entity | None:
-        def fits(entity: _Entity) -> bool:
+    def resolve_person(self, gender: str, before: int, preferred: Entity | None) -> Entity | None:
+        """A nameless description of a person ("der 61-Jährige", "die Sozialistin") or a pronoun.
+
+        The speaker of the statement before comes first when the gender fits: news prose keeps
+        its topic. Otherwise the person of that gender mentioned last before ``before``.
+        """
+        genders = {gender, "?"} | ({"pl", "n"} if gender == "f" else set())  # "sie" for a state or agency
+        if preferred is not None and preferred.gender in genders and (preferred.is_person or gender != "m"):
+            return preferred
+        candidates = [(e.last_before(before), e) for e in self.entities if e.is_person and e.gender == gender]
+        best = max(candidates, default=(-1, None), key=lambda c: c[0])
+        return best[1] if best[0] >= 0 else None
+
+    def government_named(self, tokens: list[Token]) -> bool:
+        nats = np_nationalities(tokens)
+        return any(not e.is_person and e.head() == "regierung" and nats <= e.nationalities for e in self.entities)
+
+    def government_of(self, nationality: str) -> Entity | None:
+        """The article's "<nationality> Regierung", for a capital or state that speaks ("Kairo droht")."""
+        return next(
+            (e for e in self.entities if not e.is_person and e.head() == "regierung" and nationality in e.nationalities),
+            None,
+        )
+
+    def resolve_description(self, head: str, nats: set[str], before: int) -> Entity | None:
+        def fits(entity: Entity) -> bool:
             if not nats <= entity.nationalities:
                 return False
             if entity.is_person:
@@ -110,7 +138,27 @@ class Registry:
 
         candidates = [(e.last_before(before), e) for e in self.entities if fits(e)]
         best = max(candidates, default=(-1, None), key=lambda c: c[0])
-        return best[1] if best[0] >= 0 else None
+        if best[0] >= 0:
+            return best[1]
+        # A teaser or lead may name the role before the article names the person ("Malaysias Premier fordert …").
+        later = [(min((p for p in e.positions if p > before), default=-1), e) for e in self.entities if fits(e)]
+        later = [c for c in later if c[0] >= 0]
+        return min(later, key=lambda c: c[0])[1] if later else None
+
+
+_COUNTRIES: dict[str, str] = {name.removesuffix("s"): nat for name, nat in COUNTRY_GENITIVES.items()}
+
+
+def _other_first_name(known: str, new: str) -> bool:
+    a, b = known.split(), new.split()
+    return len(a) > 1 and len(b) > 1 and a[0] != b[0] and a[-1] == b[-1]
+
+
+def place_nationality(np_tokens: list[Token]) -> str | None:
+    """The nationality of a capital or state named alone ("Kairo", "Ägypten", "der Sudan"), else None."""
+    words = [t.text for t in np_tokens if t.low not in DETERMINERS]
+    name = " ".join(words)
+    return CAPITALS.get(name) or _COUNTRIES.get(name)
 
 
 def _lower_article(np_text: str) -> str:
@@ -133,7 +181,7 @@ def _grammatical_gender(tokens: list[Token]) -> str:
 def register_people(tokens: list[Token], registry: Registry) -> None:
     """Register "Rolle [Titel] Vorname Name" mentions and re-mentions of known names."""
     i = 0
-    last_person: _Entity | None = None
+    last_person: Entity | None = None
     while i < len(tokens):
         mention = _person_mention(tokens, i) if is_role(tokens[i]) else None
         if mention is not None:
@@ -146,10 +194,37 @@ def register_people(tokens: list[Token], registry: Registry) -> None:
             last_person = registry.add_person(name, roles, nats, name[0].start, gender)
             i = name_end
             continue
+        run_end = _name_run_end(tokens, i)
+        if run_end > i + 1:  # "des Konservativen Cho Min-jae", "Die Witwe, Michiko Hayashida,"
+            last_person = registry.add_person(tokens[i:run_end], [], set(), tokens[i].start, _gender_before(tokens, i))
+            i = run_end
+            continue
         if (entity := registry.lookup(tokens[i])) is not None:
             registry.mention(entity, tokens[i].start)
             last_person = entity if entity.is_person else last_person
         i += 1
+
+
+def _name_run_end(tokens: list[Token], i: int) -> int:
+    """End of a run of two to four proper nouns (HanTa "NE") starting at ``i`` that is no place."""
+    if i > 0 and tokens[i - 1].tag == "NE" and tokens[i - 1].is_cap:
+        return i
+    j = i
+    while j < len(tokens) and j - i < 4 and tokens[j].is_cap and tokens[j].tag == "NE" and tokens[j].low not in DETERMINERS:
+        j += 1
+    words = " ".join(t.text for t in tokens[i:j])
+    if j - i < 2 or words in CAPITALS or any(t.text in CAPITALS or t.text in _COUNTRIES for t in tokens[i:j]):
+        return i
+    return j
+
+
+def _gender_before(tokens: list[Token], i: int) -> str | None:
+    """"die Witwe, X", "der Kandidatin der …, X": the gender of the noun the name stands beside."""
+    j = i - 1 if i > 0 and tokens[i - 1].text == "," else i
+    noun = tokens[j - 1] if j > 0 else None
+    if noun is None or noun.tag not in {"NN", "NNA"}:
+        return None
+    return "f" if noun.low.endswith(("in", "witwe", "frau")) else None
 
 
 def _person_mention(tokens: list[Token], i: int) -> tuple[list[str], int, int] | None:
@@ -210,3 +285,18 @@ def _is_colleague_of_previous(tokens: list[Token], i: int) -> bool:
     while j >= 0 and is_adjective(tokens[j]):
         j -= 1
     return j >= 0 and tokens[j].low in POSSESSIVES
+
+
+def register_governments(tokens: list[Token], text: str, registry: Registry) -> None:
+    """Register "die ägyptische Regierung", "der US-Regierung" so that a capital can stand for it later."""
+    for i, token in enumerate(tokens):
+        if head_noun(token.text) != "regierung" or not token.is_cap:
+            continue
+        j = i
+        while j > 0 and is_adjective(tokens[j - 1]):
+            j -= 1
+        nps = tokens[j : i + 1]
+        if np_nationalities(nps) and not registry.government_named(nps):
+            # Named in the nominative: "der ägyptischen Regierung" -> "die ägyptische Regierung".
+            words = [t.text[:-1] if t.text.endswith("en") else t.text for t in nps[:-1]] + [token.text]
+            registry.add_institution("die " + " ".join(words), nps, token.start)

@@ -6,6 +6,7 @@ import re
 
 from tonlage.model.segmentation.cues import saying_verb_positions, so_attribution, speech_act_performer
 from tonlage.model.segmentation.lexicon import CLOSERS, IMPERSONAL_SAYING, KONJUNKTIV_FORMS, TERMINALS, is_saying_word
+from tonlage.model.segmentation.morph import is_konjunktiv_i
 from tonlage.model.segmentation.tokens import Token, tokens_outside_quotes
 
 
@@ -64,6 +65,7 @@ def _is_substantial_quote(text: str, start: int, end: int, quote: tuple[int, int
 
 def _has_konjunktiv(tokens: list[Token]) -> bool:
     for i, token in enumerate(tokens):
-        if token.text in KONJUNKTIV_FORMS and not (i > 0 and tokens[i - 1].low in {"ich", "wir"}):
+        konjunktiv = token.text in KONJUNKTIV_FORMS or is_konjunktiv_i(token.text, token.lemma, token.tag)
+        if konjunktiv and not (i > 0 and tokens[i - 1].low in {"ich", "wir"}):
             return True
     return False

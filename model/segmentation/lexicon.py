@@ -77,6 +77,19 @@ SAYING_PARTICIPLES: frozenset[str] = frozenset(
     vorgeworfen verlangt informiert versprochen zugesagt gratuliert verkündet beteuert
     """.split()
 )
+# Lemmas (HanTa) of verbs of saying, for the forms the lists above do not spell out ("rät",
+# "verspottet", "scherzte", "begrüßte"). Only finite verbs and participles count.
+SAYING_LEMMAS: frozenset[str] = frozenset(
+    """
+    sagen erklären warnen betonen kritisieren danken bedanken verurteilen fordern drohen berichten
+    melden schreiben twittern posten bekräftigen versichern unterstreichen bestätigen dementieren
+    behaupten beklagen loben mahnen ermahnen appellieren antworten entgegnen spotten verspotten höhnen
+    kommentieren bezeichnen verlangen verkünden argumentieren monieren bemängeln beschuldigen
+    rügen beschimpfen versprechen gratulieren kondolieren beteuern klagen fragen begründen scherzen
+    begrüßen würdigen verteidigen raten protestieren werben bedauern ergänzen präzisieren
+    schimpfen lästern spötteln witzeln bilanzieren zitieren äußern
+    """.split()
+)
 SEPARABLE_SAYING: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("teilte", "teilten", "teilt"), ("mit",)),
     **dict.fromkeys(("wies", "wiesen", "weist"), ("zurück", "hin")),
@@ -257,12 +270,43 @@ COUNTRY_GENITIVES: dict[str, str] = {
     "Dänemarks": "dänisch", "Irlands": "irisch", "Portugals": "portugiesisch",
     "Argentiniens": "argentinisch", "Kirgistans": "kirgisisch", "Usbekistans": "usbekisch",
 }
+# Capitals that stand for their government ("Kairo droht", "Washington begründete") -> nationality.
+CAPITALS: dict[str, str] = {
+    "Moskau": "russisch", "Peking": "chinesisch", "Washington": "us", "Berlin": "deutsch",
+    "Paris": "französisch", "London": "britisch", "Rom": "italienisch", "Madrid": "spanisch",
+    "Warschau": "polnisch", "Prag": "tschechisch", "Wien": "österreichisch", "Budapest": "ungarisch",
+    "Athen": "griechisch", "Ankara": "türkisch", "Kiew": "ukrainisch", "Minsk": "belarussisch",
+    "Vilnius": "litauisch", "Riga": "lettisch", "Tallinn": "estnisch", "Helsinki": "finnisch",
+    "Stockholm": "schwedisch", "Oslo": "norwegisch", "Kopenhagen": "dänisch", "Brüssel": "belgisch",
+    "Den Haag": "niederländisch", "Bern": "schweizerisch", "Belgrad": "serbisch", "Bukarest": "rumänisch",
+    "Tiflis": "georgisch", "Jerewan": "armenisch", "Baku": "aserbaidschanisch", "Teheran": "iranisch",
+    "Bagdad": "irakisch", "Damaskus": "syrisch", "Beirut": "libanesisch", "Amman": "jordanisch",
+    "Kairo": "ägyptisch", "Riad": "saudisch", "Doha": "katarisch", "Jerusalem": "israelisch",
+    "Tokio": "japanisch", "Seoul": "südkoreanisch", "Pjöngjang": "nordkoreanisch", "Taipeh": "taiwanisch",
+    "Neu-Delhi": "indisch", "Islamabad": "pakistanisch", "Kabul": "afghanisch", "Addis Abeba": "äthiopisch",
+    "Nairobi": "kenianisch", "Pretoria": "südafrikanisch", "Abuja": "nigerianisch", "Bamako": "malisch",
+    "Niamey": "nigrisch", "Rabat": "marokkanisch", "Algier": "algerisch", "Tunis": "tunesisch",
+    "Brasília": "brasilianisch", "Buenos Aires": "argentinisch", "Bogotá": "kolumbianisch",
+    "Caracas": "venezolanisch", "Havanna": "kubanisch", "Ottawa": "kanadisch", "Astana": "kasachisch",
+    "Canberra": "australisch", "Kuala Lumpur": "malaysisch", "Hanoi": "vietnamesisch", "Manila": "philippinisch", "Bangkok": "thailändisch",
+}
+# Heads of definite noun phrases that never describe a person ("die Erklärung", "der Bericht").
+NON_PERSON_HEADS: tuple[str, ...] = (
+    "erklärung", "mitteilung", "bericht", "kommentar", "zeitung", "stellungnahme", "sender", "staat",
+    "land", "mission", "stab", "gruppe", "miliz", "seite", "delegation", "koalition", "opposition",
+)
 ROLE_PREFIX_NATIONALITY: dict[str, str] = {"us": "us", "eu": "eu", "un": "un", "uno": "un", "bundes": "deutsch"}
 NATIONALITY_SYNONYMS: dict[str, str] = {"amerikanisch": "us", "us-amerikanisch": "us"}
 
 PREFIXED_NAME_RE = re.compile(r"(?:al|el|ad|as|an|ar|at|az|abu|bin|ibn|de|d|da|di|du|le|la)-[^\W\d_][\w'’-]*")
+# Agency datelines before the lead: "BRÜSSEL (dpa) - ", "Athen/Ankara (Reuters) – ",
+# "pwe. WASHINGTON/PEKING, 12. März. " (place, agency or author initials, date).
+DATELINE_RE = re.compile(
+    r"[A-ZÄÖÜ][^\W\d_]*(?:[ /-][A-ZÄÖÜ][^\W\d_]*){0,3}(?:,[^()\n]{0,25})?\s*\([^()\n]{1,20}\)\s*[-–—]\s+"
+    r"|[a-zäöü]{2,4}\.\s+[A-ZÄÖÜ][A-ZÄÖÜ/ -]+,\s+\d{1,2}\.\s+[A-ZÄÖÜ][a-zäöü]+\.?\s+"
+)
 BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
-WORD_RE = re.compile(r"[^\W\d_][\w'’]*(?:-[\w'’]+)*-?|\d+(?:[.,]\d+)*|\S", re.UNICODE)
+WORD_RE = re.compile(r"\d+-[^\W\d_][\w'’]*|[^\W\d_][\w'’]*(?:-[\w'’]+)*-?|\d+(?:[.,]\d+)*|\S", re.UNICODE)
 
 
 def is_saying_word(word: str) -> bool:

@@ -6,6 +6,7 @@ import re
 
 from tonlage.model.segmentation.lexicon import (
     ADVERBIAL_STARTERS,
+    CAPITALS,
     COUNTRY_GENITIVES,
     DETERMINERS,
     FUNCTION_WORDS,
@@ -21,6 +22,7 @@ from tonlage.model.segmentation.lexicon import (
     ROLE_SUFFIXES,
     TITLES,
 )
+from tonlage.model.segmentation.morph import ADVERB_TAGS
 from tonlage.model.segmentation.tokens import Token
 
 
@@ -52,7 +54,12 @@ def is_adjective(token: Token) -> bool:
 
 def is_name_token(token: Token) -> bool:
     """A capitalised word or an initial ("J.") that can be part of a name or noun phrase."""
-    return token.is_cap and token.text not in NOT_NAMES and token.low not in FUNCTION_WORDS
+    return (
+        token.is_cap
+        and token.text not in NOT_NAMES
+        and token.low not in FUNCTION_WORDS
+        and token.tag not in ADVERB_TAGS  # "Persönlich dankte X", "Ausdrücklich warnte …"
+    )
 
 
 def parse_np(tokens: list[Token], i: int) -> int | None:
@@ -70,7 +77,7 @@ def parse_np(tokens: list[Token], i: int) -> int | None:
     while k < n and is_adjective(tokens[k]):
         k += 1
     head_start = k
-    while k < n and (
+    while k < n and not (k > head_start and _is_place_after_institution(tokens, k)) and (
         is_name_token(tokens[k])
         or tokens[k].text in TITLES
         or is_name_particle(tokens, k)
@@ -82,6 +89,13 @@ def parse_np(tokens: list[Token], i: int) -> int | None:
         return None
     k = extend_genitive(tokens, k)
     return _extend_location(tokens, k)
+
+
+def _is_place_after_institution(tokens: list[Token], k: int) -> bool:
+    """"warnte das US-Außenministerium Peking": the capital is the object, not part of the name."""
+    word = tokens[k].text
+    is_place = word in CAPITALS or word + "s" in COUNTRY_GENITIVES
+    return is_place and head_noun(tokens[k - 1].text).endswith(INSTITUTION_SUFFIXES)
 
 
 def _is_country_genitive(tokens: list[Token], k: int) -> bool:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 
-from tonlage.model.segmentation.entities import Registry, register_people
+from tonlage.model.segmentation.entities import Registry, register_governments, register_people
 from tonlage.model.segmentation.kinds import classify_kind
-from tonlage.model.segmentation.lexicon import BLANK_LINE_RE, CLOSERS, TERMINALS
+from tonlage.model.segmentation.lexicon import BLANK_LINE_RE, CLOSERS, DATELINE_RE, DETERMINERS, TERMINALS
+from tonlage.model.segmentation.morph import is_konjunktiv_ii
 from tonlage.model.segmentation.quotes import find_quotes
 from tonlage.model.segmentation.sentences import split_statements
-from tonlage.model.segmentation.speakers import attribute_speaker
+from tonlage.model.segmentation.speakers import Attribution, attribute_speaker, sentence_topic
 from tonlage.model.segmentation.statement import Statement
-from tonlage.model.segmentation.tokens import tokens_outside_quotes
+from tonlage.model.segmentation.tokens import Token, tokens_outside_quotes
 
 
 def _header_end(text: str) -> int:
@@ -38,6 +39,18 @@ def _is_title_line(statement: str) -> bool:
     return not stripped or stripped[-1] not in TERMINALS | CLOSERS
 
 
+def _body_start(text: str, start: int, end: int) -> int:
+    """Offset after an agency dateline ("WARSCHAU (dpa-AFX) - "), or ``start`` when there is none."""
+    match = DATELINE_RE.match(text, start, end)
+    if not match or text[start:end].split(" ", 1)[0].lower() in DETERMINERS:
+        return start  # "Der Minister (CDU) - …" is no place
+    return match.end()
+
+
+def _has_konjunktiv_ii(tokens: list[Token]) -> bool:
+    return any(is_konjunktiv_ii(t.text, t.lemma, t.tag) for t in tokens)
+
+
 def segment(text: str) -> list[Statement]:
     """Segment a German news article into statements with kind and speaker.
 
@@ -45,22 +58,33 @@ def segment(text: str) -> list[Statement]:
         text: The article text.
 
     Returns:
-        Statements in text order; ``text[s.start:s.end] == s.text`` for each.
+        Statements in text order; ``text[s.start:s.end] == s.text`` for each. ``speaker`` is the
+        fullest name the article gives the speaker, ``speaker_mention`` the statement's own words for it.
     """
     quotes = find_quotes(text)
     header_end = _header_end(text)
     registry = Registry()
-    statements: list[Statement] = []
-    previous: Statement | None = None
-    for start, end in split_statements(text, quotes):
-        tokens = tokens_outside_quotes(text, start, end, quotes)
+    spans = split_statements(text, quotes)
+    bodies = [_body_start(text, start, end) for start, end in spans]
+    all_tokens = [tokens_outside_quotes(text, body, end, quotes) for body, (_, end) in zip(bodies, spans)]
+    for tokens in all_tokens:  # everyone the article names, so a teaser can point forward and names are full
         register_people(tokens, registry)
-        if start < header_end and _is_title_line(text[start:end]):
-            kind, speaker = "narrative", None
+        register_governments(tokens, text, registry)
+    attributions: list[tuple[str, Attribution | None]] = []
+    previous: Attribution | None = None
+    topic = None
+    for (start, end), body, tokens in zip(spans, bodies, all_tokens):
+        kind = classify_kind(text, body, end, quotes)
+        if kind == "narrative" and previous is not None and _has_konjunktiv_ii(tokens):
+            kind = "reported"  # "… würden „den Preis zahlen“" continues the reported speech before it
+        if kind == "narrative" and start < header_end and _is_title_line(text[start:end]):
+            attribution = None
         else:
-            kind = classify_kind(text, start, end, quotes)
-            speaker = attribute_speaker(tokens, text, kind, previous, registry)
-        statement = Statement(text[start:end], start, end, kind, speaker)
-        statements.append(statement)
-        previous = statement
-    return statements
+            attribution = attribute_speaker(tokens, text, kind, previous, registry, topic)
+        attributions.append((kind, attribution))
+        previous = attribution if kind != "narrative" else None
+        topic = attribution.entity if attribution else sentence_topic(tokens, registry) or topic
+    return [
+        Statement(text[start:end], start, end, kind, a.entity.name if a else None, a.mention if a else None)
+        for (start, end), (kind, a) in zip(spans, attributions)
+    ]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tonlage.model.segmentation.cues import (
     clause_end_index,
     clause_start_index,
+    is_saying_participle,
     np_after,
     saying_verb_positions,
     so_attribution,
     speech_act_performer,
     subject_from_prefix,
 )
-from tonlage.model.segmentation.entities import Registry
+from tonlage.model.segmentation.entities import Entity, Registry, place_nationality
 from tonlage.model.segmentation.lexicon import (
     ADVERBIAL_STARTERS,
     AUXILIARIES,
@@ -19,14 +22,22 @@ from tonlage.model.segmentation.lexicon import (
     GENERIC_HEADS,
     IMPERSONAL_SAYING,
     INSTITUTION_SUFFIXES,
+    NON_PERSON_HEADS,
     PREPOSITIONS,
     PRONOUN_GENDER,
     ROLE_SUFFIXES,
-    SAYING_PARTICIPLES,
 )
 from tonlage.model.segmentation.mentions import head_noun, is_adjective, is_name_token, is_role, np_nationalities, parse_np
-from tonlage.model.segmentation.statement import Statement
+from tonlage.model.segmentation.morph import ADVERB_TAGS, FINITE_TAGS
 from tonlage.model.segmentation.tokens import Token
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who speaks (an entity of the registry) and the words of the statement that name them."""
+
+    entity: Entity
+    mention: str | None
 
 
 def _without_parentheticals(tokens: list[Token]) -> list[Token]:
@@ -52,10 +63,13 @@ def _speaker_candidates(tokens: list[Token]) -> list[list[Token]]:
             continue
         clause_start = clause_start_index(tokens, v)
         anchor = v
-        if tokens[v].text in SAYING_PARTICIPLES:
+        if is_saying_participle(tokens[v]):
             aux = next((a for a in range(clause_start, v) if tokens[a].text in AUXILIARIES), None)
             anchor = aux if aux is not None else v
         prefix = tokens[clause_start:anchor]
+        if anchor + 1 < len(tokens) and tokens[anchor + 1].low == "er" and prefix:
+            candidates.append(tokens[anchor + 1 : anchor + 2])  # "Die Beobachter nannte er …": "er" is nominative
+            continue
         subject = subject_from_prefix(prefix) or _apposition_subject(tokens, clause_start, anchor)
         if subject is None and _prefix_is_adverbial(prefix):
             subject = np_after(tokens, anchor + 1, clause_end[anchor])
@@ -108,30 +122,64 @@ def _prefix_is_adverbial(prefix: list[Token]) -> bool:
     if not prefix or all(t.kind == "quote" for t in prefix):
         return True
     first = prefix[0]
-    return first.kind == "num" or first.low in PREPOSITIONS or first.low in ADVERBIAL_STARTERS
+    return first.kind == "num" or first.low in PREPOSITIONS or first.low in ADVERBIAL_STARTERS or first.tag in ADVERB_TAGS
 
 
-def _resolve_speaker(np_tokens: list[Token], text: str, registry: Registry) -> str | None:
-    """Turn a speaker noun phrase into the name the article uses for that speaker."""
+def _resolve_speaker(
+    np_tokens: list[Token], text: str, registry: Registry, previous: Entity | None
+) -> Entity | None:
+    """Turn a speaker noun phrase into the entity the article names it by."""
     pos = np_tokens[0].start
     if len(np_tokens) == 1 and np_tokens[0].low in PRONOUN_GENDER:
-        entity = registry.resolve_pronoun(PRONOUN_GENDER[np_tokens[0].low], pos)
-        return registry.mention(entity, pos).name if entity else None
+        gender = PRONOUN_GENDER[np_tokens[0].low]
+        # "dieser" points to the last man named, not the topic ("Brandt traf Adler. Dieser dankte …").
+        preferred = None if np_tokens[0].low in {"dieser", "diese"} else previous
+        entity = registry.resolve_person(gender, pos, preferred) or registry.resolve_pronoun(gender, pos)
+        return registry.mention(entity, pos) if entity else None
     known = (registry.lookup(t) for t in np_tokens)
     person = next((e for e in known if e is not None and e.is_person), None)
     if person is not None:
-        return registry.mention(person, pos).name
+        return registry.mention(person, pos)
+    place = place_nationality(np_tokens)
+    if place is not None and (government := registry.government_of(place)) is not None:
+        return registry.mention(government, pos)  # "Kairo droht" -> the article's "ägyptische Regierung"
     if _is_definite_description(np_tokens):
         head = head_noun(np_tokens[-1].text)
         entity = registry.resolve_description(head, np_nationalities(np_tokens), pos)
         if entity is not None:
-            return registry.mention(entity, pos).name
+            return registry.mention(entity, pos)
+    described = _person_description_gender(np_tokens)
+    if described is not None:
+        entity = registry.resolve_person(described, pos, previous)
+        return registry.mention(entity, pos) if entity else None
+    if _is_definite_description(np_tokens):
+        head = head_noun(np_tokens[-1].text)
         if len(np_tokens) == 2 or head.endswith(ROLE_SUFFIXES) and not np_nationalities(np_tokens):
             return None  # "das Ministerium", "der Minister" without antecedent
     np_text = text[np_tokens[0].start : np_tokens[-1].end]
     if _looks_like_bare_name(np_tokens):
-        return registry.add_person(np_tokens, [], set(), pos).name
-    return registry.add_institution(np_text, np_tokens, pos).name
+        return registry.add_person(np_tokens, [], set(), pos)
+    return registry.add_institution(np_text, np_tokens, pos)
+
+
+def _person_description_gender(np_tokens: list[Token]) -> str | None:
+    """"der Sozialdemokrat", "die frühere Gewerkschafterin", "der 61-Jährige": a person named before.
+
+    A definite singular noun phrase without a name whose head is no institution; "die" counts as
+    feminine only for a head in -in or -e that is its own lemma (a nominative singular: not
+    "die Blauhelme", "die Veranstalter").
+    """
+    first, head = np_tokens[0], np_tokens[-1]
+    if first.low not in {"der", "die"} or len(np_tokens) < 2 or not all(is_adjective(t) for t in np_tokens[1:-1]):
+        return None
+    nominalised = head.tag in {"NNA", "ADJ(A)"} and head.text.endswith("e")  # "die 61-Jährige", "die Konservative"
+    if not head.is_cap or head.tag != "NN" and not nominalised:
+        return None
+    if head_noun(head.text).endswith(INSTITUTION_SUFFIXES + NON_PERSON_HEADS):
+        return None
+    if first.low == "die" and not nominalised and (head.lemma != head.text or not head.text.endswith(("in", "e"))):
+        return None
+    return "m" if first.low == "der" else "f"
 
 
 def _is_definite_description(np_tokens: list[Token]) -> bool:
@@ -149,14 +197,46 @@ def _looks_like_bare_name(np_tokens: list[Token]) -> bool:
 
 
 def attribute_speaker(
-    tokens: list[Token], text: str, kind: str, previous: Statement | None, registry: Registry
-) -> str | None:
+    tokens: list[Token],
+    text: str,
+    kind: str,
+    previous: Attribution | None,
+    registry: Registry,
+    topic: Entity | None = None,
+) -> Attribution | None:
+    """The speaker of one statement and the words that name it, or ``None``.
+
+    Args:
+        tokens: The statement's tokens outside quotes.
+        text: The article text.
+        kind: The statement's kind; a narrative statement has no speaker.
+        previous: The attribution of the statement before, when it was a quote or reported.
+        registry: People and institutions of the article.
+        topic: Who the sentence before was about (its speaker, or the person subject of a
+            narrative sentence); pronouns and nameless descriptions prefer it.
+
+    Returns:
+        The attribution; an unattributed quote or Konjunktiv sentence continues ``previous``
+        without a mention of its own.
+    """
     if kind == "narrative":
         return None
+    before = topic or (previous.entity if previous else None)
     for candidate in _speaker_candidates(tokens):
-        speaker = _resolve_speaker(candidate, text, registry)
-        if speaker is not None:
-            return speaker
-    if previous is not None and previous.kind != "narrative":
-        return previous.speaker  # a quote or Konjunktiv sentence continues the last speaker
+        entity = _resolve_speaker(candidate, text, registry, before)
+        if entity is not None:
+            return Attribution(entity, text[candidate[0].start : candidate[-1].end])
+    if previous is not None:
+        return Attribution(previous.entity, None)  # a quote or Konjunktiv sentence continues the last speaker
+    return None
+
+
+def sentence_topic(tokens: list[Token], registry: Registry) -> Entity | None:
+    """The known person named before the first finite verb ("Er traf …" has none, "Weber traf …" has Weber)."""
+    for token in tokens:
+        if token.tag in FINITE_TAGS:
+            return None
+        entity = registry.lookup(token)
+        if entity is not None and entity.is_person:
+            return entity
     return None

@@ -16,7 +16,9 @@ class Statement:
         start: Offset of the first character in the article.
         end: Offset one past the last character (``article[start:end] == text``).
         kind: ``"quote"``, ``"reported"`` or ``"narrative"``.
-        speaker: Who makes the statement, as the article names them, or ``None``.
+        speaker: Who makes the statement, by the fullest name the article gives them, or ``None``.
+        speaker_mention: The statement's own words for the speaker as written ("der 61-Jährige",
+            "er"), or ``None`` (no speaker, or a quote or Konjunktiv sentence continuing the last one).
     """
 
     text: str
@@ -24,3 +26,4 @@ class Statement:
     end: int
     kind: str
     speaker: str | None = None
+    speaker_mention: str | None = None

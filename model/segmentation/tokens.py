@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tonlage.model.segmentation.lexicon import ABBREVIATIONS, WORD_RE
+from tonlage.model.segmentation.morph import ADVERB_TAGS, FINITE_TAGS, QUOTE_PLACEHOLDER, tag_words
+
+_NP_START_TAGS = frozenset({"NE", "NN", "NNI", "NNA", "FM", "ART", "PPER", "PPOSAT", "PDAT", "PIAT", "PDS", "PIS"})
 
 
 @dataclass(frozen=True)
@@ -15,6 +18,8 @@ class Token:
     start: int  # absolute offset in the article
     end: int
     kind: str  # "word", "num", "punct", "quote"
+    lemma: str = ""  # HanTa's lemma and STTS tag ("VV(FIN)", "NE", "ADJ(D)" …)
+    tag: str = ""
 
     @property
     def low(self) -> str:
@@ -22,7 +27,7 @@ class Token:
 
     @property
     def is_cap(self) -> bool:
-        return self.kind == "word" and self.text[:1].isupper()
+        return self.kind == "word" and self.text.lstrip("0123456789-")[:1].isupper()  # "Blinken", "61-Jährige"
 
 
 def tokens_outside_quotes(text: str, start: int, end: int, quotes: list[tuple[int, int]]) -> list[Token]:
@@ -34,7 +39,25 @@ def tokens_outside_quotes(text: str, start: int, end: int, quotes: list[tuple[in
         if qe > qs:
             tokens.append(Token(text[max(qs, start) : min(qe, end)], max(qs, start), min(qe, end), "quote"))
         pos = max(pos, qe)
-    return tokens
+    return _tagged(tokens)
+
+
+def _tagged(tokens: list[Token]) -> list[Token]:
+    words = tuple(QUOTE_PLACEHOLDER if t.kind == "quote" else t.text for t in tokens)
+    tags = tag_words(words)
+    tagged = []
+    for i, (token, (lemma, tag)) in enumerate(zip(tokens, tags)):
+        if token.is_cap and tag in ADVERB_TAGS and (i > 0 or not _subject_after_verb(tags)):
+            # Capitalised inside a sentence, or first with no other subject after the verb: a name
+            # ("Premier Jonas Lind", "Lind warnte vor Krieg"), unlike "Persönlich dankte Lind …".
+            tag = "NE"
+        tagged.append(replace(token, lemma=lemma, tag=tag))
+    return tagged
+
+
+def _subject_after_verb(tags: tuple[tuple[str, str], ...]) -> bool:
+    """Whether the second word is a finite verb and a noun phrase follows it (word 1 is then an adverb)."""
+    return len(tags) > 2 and tags[1][1] in FINITE_TAGS and tags[2][1] in _NP_START_TAGS
 
 
 def _word_tokens(text: str, start: int, end: int) -> list[Token]:
@@ -45,7 +68,7 @@ def _word_tokens(text: str, start: int, end: int) -> list[Token]:
             prev = tokens.pop()
             tokens.append(Token(prev.text + ".", prev.start, e, prev.kind))
             continue
-        kind = "num" if word[0].isdigit() else "word" if word[0].isalpha() else "punct"
+        kind = "word" if word[0].isalpha() or "-" in word[1:] and word[0].isdigit() else "num" if word[0].isdigit() else "punct"
         tokens.append(Token(word, s, e, kind))
     return tokens
 
