@@ -159,6 +159,17 @@ def _provenance(
     }
 
 
+def _cross_domain(classifier, folder: str | Path | None | bool, batch_size: int, say: Log) -> dict:
+    """Scores on real text of other domains, or why they were not computed."""
+    from tonlage.eval.cross_domain import cross_domain_scores, default_datasets_dir
+
+    if folder is False:
+        return {"status": "disabled", "reason": "--no-cross-domain"}
+    path = default_datasets_dir(_training_data_dir().parents[1]) if folder is None or folder is True else Path(folder)
+    say(f"scoring real text of other domains from {display_path(path)}")
+    return cross_domain_scores(classifier, path, batch_size=batch_size)
+
+
 def evaluate(
     data: str | Path,
     out: str | Path,
@@ -175,6 +186,7 @@ def evaluate(
     precision: str = "bf16",
     batch_size: int = 32,
     model_card: bool = False,
+    cross_domain: str | Path | None | bool = None,
     command: str | None = None,
     log: Log | None = None,
 ) -> dict:
@@ -199,6 +211,8 @@ def evaluate(
         precision: Inference precision when loading the model (``bf16``, the default, ``int8`` or ``fp32``).
         batch_size: Texts per model batch.
         model_card: Also write ``MODEL_CARD.md`` into the artifact folder.
+        cross_domain: Folder of the real out-of-domain sets (:mod:`eval.cross_domain`); ``None`` for
+            ``../shared/datasets`` beside the repository when present, ``False`` to skip them.
         command: The command line to record; ``None`` records a Python call.
         log: Progress messages, e.g. ``print``.
 
@@ -230,6 +244,7 @@ def evaluate(
     say(f"scoring {len(dataset.texts)} statements")
     logits = classifier.logits(dataset.texts, batch_size=batch_size)
     config, source = classifier.config, classifier.source
+    other_domains = _cross_domain(classifier, cross_domain, batch_size, say)
     if owned:  # free the model before the probe loads its own copy of the base
         del classifier
         gc.collect()
@@ -243,6 +258,7 @@ def evaluate(
         provenance=_provenance(plan, data, data_sha, source, used_precision, config, bool(results), layer, command),
         notes=leak_notes(dataset, data_sha, plan.train, plan.dev),
     )
+    metrics["cross_domain"] = other_domains
     say(f"writing report to {out}")
     write_report(metrics, out)
     if model_card and plan.artifact_dir is not None:

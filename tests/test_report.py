@@ -135,7 +135,7 @@ def test_display_path_is_repo_relative_or_the_name(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def tiny_report(tiny_classifier, tiny_run, tiny_base, tiny_corpus, tmp_path_factory):
+def tiny_report(tiny_classifier, tiny_run, tiny_base, tiny_corpus, tmp_path_factory, aux_datasets):
     """A full evaluation (model, three baselines, model card) of the tiny model on the tiny test split."""
     folder = tmp_path_factory.mktemp("tiny-report")
     artifact = shutil.copytree(tiny_run[1], folder / "model")  # the card is written into a copy
@@ -143,6 +143,7 @@ def tiny_report(tiny_classifier, tiny_run, tiny_base, tiny_corpus, tmp_path_fact
     metrics = evaluate(
         tiny_corpus["test"], out, model=artifact, classifier=tiny_classifier, train=tiny_corpus["train"],
         dev=tiny_corpus["dev"], base_dir=tiny_base, probe_layer=2, n_boot=40, model_card=True,
+        cross_domain=aux_datasets,
     )
     return metrics, out, artifact
 
@@ -222,11 +223,12 @@ def test_missing_training_split(tiny_classifier, tiny_corpus, tmp_path, monkeypa
     import tonlage.eval.report
 
     monkeypatch.setattr(tonlage.eval.report, "default_train_path", lambda: tmp_path / "absent.jsonl")
-    metrics = evaluate(tiny_corpus["test"], tmp_path / "out", classifier=tiny_classifier, n_boot=10)
+    metrics = evaluate(tiny_corpus["test"], tmp_path / "out", classifier=tiny_classifier, n_boot=10, cross_domain=False)
     assert metrics["baselines"]["status"] == "skipped" and "not found" in metrics["baselines"]["reason"]
     assert "Baselines were not run" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     with pytest.raises(EvaluationError, match="training split not found"):
-        evaluate(tiny_corpus["test"], tmp_path / "out2", classifier=tiny_classifier, train=tmp_path / "nope.jsonl")
+        evaluate(tiny_corpus["test"], tmp_path / "out2", classifier=tiny_classifier, train=tmp_path / "nope.jsonl",
+                 cross_domain=False)
 
 
 def test_cli_evaluate_and_compare(tiny_run, tiny_base, tiny_corpus, tiny_report, tmp_path):
@@ -282,3 +284,14 @@ def test_cli_evaluate_refuses_an_empty_base_dir(tiny_run, tiny_corpus, tmp_path,
     assert result.exit_code == 2
     assert f"Error: base model folder {empty} is empty" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_report_has_the_other_domain_section(tiny_report):
+    metrics, out, _ = tiny_report
+    sets = metrics["cross_domain"]["sets"]
+    assert (sets["germeval2018"]["n"], sets["goemotions_de"]["n"]) == (3, 2)  # the fixture rows
+    assert sets["germeval2018"]["support"] == 1 and sets["goemotions_de"]["support"] == 1
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Real text, other domains" in report and "GermEval 2018 test" in report
+    stored = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert stored["cross_domain"]["status"] == "ok"

@@ -25,6 +25,8 @@ def evaluate_cli(
     base_dir: Annotated[Path | None, typer.Option("--base-dir", help="Converted base model folder (default: the cache).", show_default=False)] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Texts per model batch.", min=1)] = 32,
     precision: PrecisionOption = "bf16",
+    cross_domain: Annotated[Path | None, typer.Option("--cross-domain", help="Folder of the real other-domain sets (default: ../shared/datasets beside the repository, when present).", show_default=False)] = None,
+    no_cross_domain: Annotated[bool, typer.Option("--no-cross-domain", help="Skip the real other-domain sets (GermEval 2018, German GoEmotions).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
 ) -> None:
     """Evaluate a model on labelled data: metrics with intervals, baselines, calibration, errors, breakdowns."""
@@ -47,12 +49,17 @@ def evaluate_cli(
                 "--probe-layer", str(probe_layer), "--precision", precision, "--batch-size", str(batch_size)]
     if model_card:
         command.append("--model-card")
+    if no_cross_domain:
+        command.append("--no-cross-domain")
+    elif cross_domain is not None:
+        command += ["--cross-domain", str(cross_domain)]
     with clean_errors(code=2):
         try:
             metrics = evaluate(
                 data, out, model=model, train=train, dev=dev, baselines=baselines, base_dir=base_dir,
                 probe_layer=probe_layer, n_boot=bootstrap, seed=seed, precision=precision, batch_size=batch_size,
-                model_card=model_card, command=shlex.join(command), log=log,
+                model_card=model_card, cross_domain=False if no_cross_domain else cross_domain,
+                command=shlex.join(command), log=log,
             )
         except EvaluationError as exc:
             fail(str(exc))
