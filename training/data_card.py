@@ -101,6 +101,41 @@ def stats_sections(stats: dict) -> list[StatsSection]:
             ["distinct episodes", "records without episode", "episodes in more than one split"],
             [[episodes["distinct"], episodes["records_without_episode"], episodes["straddling"]]],
         )]),
+        *_realism_sections(stats),
+    ]
+
+
+def _realism_sections(stats: dict) -> list[StatsSection]:
+    """The realism table (corpus vs real news, per split) and the cue-word shortcuts, when computed."""
+    if "realism" not in stats:
+        return []
+    from tonlage.training.realism import REAL_NEWS, STATISTIC_TITLES, realism_misses
+
+    splits = list(stats["realism"])
+
+    def cell(key: str, value: float | None) -> object:
+        if value is None:
+            return "–"
+        return f"{value:.0f}" if key == "median_words" else f"{value:.2f}"
+
+    rows = [[STATISTIC_TITLES[key], *(cell(key, stats["realism"][s][key]) for s in splits), cell(key, REAL_NEWS[key])]
+            for key in REAL_NEWS]
+    misses = realism_misses(stats["realism"]["total"])
+    cues = stats.get("cue_shortcuts", [])
+    return [
+        StatsSection("Realism: corpus against real news", [StatsTable(["statistic", *splits, "real news"], rows)], note=[
+            "Surface statistics of the statements against the same statistics measured on 425 real published German "
+            "news statements (definitions in training/realism.py). Targets: each share within 0.05 of real news, "
+            "the median within 5 words, P(none | quoted first person) at least 0.33. "
+            + (f"Off target (all splits): {'; '.join(misses)}." if misses else "All within target.")
+        ]),
+        StatsSection("Cue-word shortcuts", [StatsTable(
+            ["word", "label", "rows", "precision"], [[c["word"], c["label"], c["rows"], c["precision"]] for c in cues]
+        )] if cues else [], note=[
+            "Words in at least 30 statements whose statements carry one tone in more than 70 % of cases (words that "
+            "name the tone, such as 'danke', are allowed). "
+            + ("None." if not cues else f"{len(cues)} found.")
+        ]),
     ]
 
 
