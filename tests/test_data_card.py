@@ -102,7 +102,8 @@ def test_cli_card_refuses_a_folder_as_out_before_reading_the_corpus(tmp_path, mo
 
 def test_check_and_card_render_the_same_sections():
     titles = ("Files", "Records per split and label", "Label co-occurrence", "Forms", "Actor types", "Hard cases",
-              "Actors and countries", "Length in words", "Near-duplicates", "Episodes")
+              "Actors and countries", "Length in words", "Near-duplicates", "Episodes",
+              "Realism: corpus against real news", "Cue-word shortcuts")
     card = render_data_card(check_files([TRAIN, DEV]))
     assert [line[4:] for line in card.splitlines() if line.startswith("### ")] == list(titles)
     result = runner.invoke(app, ["data", "check", str(TRAIN), str(DEV)], env={"COLUMNS": "200"})
