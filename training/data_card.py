@@ -131,7 +131,7 @@ def _realism_sections(stats: dict) -> list[StatsSection]:
         ]),
         StatsSection("Cue-word shortcuts", [StatsTable(
             ["word", "label", "rows", "precision"], [[c["word"], c["label"], c["rows"], c["precision"]] for c in cues]
-        )] if cues else [], note=[
+        )], note=[
             "Words in at least 30 statements whose statements carry one tone in more than 70 % of cases (words that "
             "name the tone, such as 'danke', are allowed). "
             + ("None." if not cues else f"{len(cues)} found.")
