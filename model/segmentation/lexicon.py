@@ -228,6 +228,9 @@ ROLE_HYPERNYMS: dict[str, tuple[str, ...]] = {
     "chefdiplomat": ("außenminister",),
     "chefdiplomatin": ("außenministerin",),
     "regierungschef": ("kanzler", "premierminister", "ministerpräsident", "premier"),
+    "premier": ("premierminister", "ministerpräsident", "regierungschef"),
+    "premierministerin": ("ministerpräsidentin", "regierungschefin"),
+    "premierminister": ("ministerpräsident", "regierungschef", "premier"),
     "regierungschefin": ("kanzlerin", "premierministerin", "ministerpräsidentin"),
     "staatschef": ("präsident", "könig", "emir", "machthaber"),
     "staatschefin": ("präsidentin", "königin"),
@@ -269,6 +272,10 @@ COUNTRY_GENITIVES: dict[str, str] = {
     "Finnlands": "finnisch", "Schwedens": "schwedisch", "Norwegens": "norwegisch",
     "Dänemarks": "dänisch", "Irlands": "irisch", "Portugals": "portugiesisch",
     "Argentiniens": "argentinisch", "Kirgistans": "kirgisisch", "Usbekistans": "usbekisch",
+    "Malaysias": "malaysisch", "Thailands": "thailändisch", "Indonesiens": "indonesisch",
+    "Myanmars": "myanmarisch", "Kambodschas": "kambodschanisch", "Australiens": "australisch",
+    "Kolumbiens": "kolumbianisch", "Venezuelas": "venezolanisch", "Aserbaidschans": "aserbaidschanisch",
+    "Saudi-Arabiens": "saudisch", "Belarus'": "belarussisch", "Moldaus": "moldauisch",
 }
 # Capitals that stand for their government ("Kairo droht", "Washington begründete") -> nationality.
 CAPITALS: dict[str, str] = {

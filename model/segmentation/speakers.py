@@ -4,31 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tonlage.model.segmentation.clauses import verb_subject
 from tonlage.model.segmentation.cues import (
-    clause_end_index,
     clause_start_index,
-    is_saying_participle,
-    np_after,
     saying_verb_positions,
     so_attribution,
     speech_act_performer,
-    subject_from_prefix,
 )
 from tonlage.model.segmentation.entities import Entity, Registry, place_nationality
 from tonlage.model.segmentation.lexicon import (
-    ADVERBIAL_STARTERS,
-    AUXILIARIES,
+    COUNTRY_GENITIVES,
     DEFINITE_ARTICLES,
     GENERIC_HEADS,
     IMPERSONAL_SAYING,
     INSTITUTION_SUFFIXES,
     NON_PERSON_HEADS,
-    PREPOSITIONS,
     PRONOUN_GENDER,
     ROLE_SUFFIXES,
 )
 from tonlage.model.segmentation.mentions import head_noun, is_adjective, is_name_token, is_role, np_nationalities, parse_np
-from tonlage.model.segmentation.morph import ADVERB_TAGS, FINITE_TAGS
+from tonlage.model.segmentation.morph import FINITE_TAGS
 from tonlage.model.segmentation.tokens import Token
 
 
@@ -57,22 +52,10 @@ def _speaker_candidates(tokens: list[Token]) -> list[list[Token]]:
     """Noun phrases in speaker position, in text order."""
     tokens = _without_parentheticals(tokens)
     candidates: list[list[Token]] = []
-    clause_end = clause_end_index(tokens)
     for v in saying_verb_positions(tokens):
         if tokens[v].text in IMPERSONAL_SAYING:
             continue
-        clause_start = clause_start_index(tokens, v)
-        anchor = v
-        if is_saying_participle(tokens[v]):
-            aux = next((a for a in range(clause_start, v) if tokens[a].text in AUXILIARIES), None)
-            anchor = aux if aux is not None else v
-        prefix = tokens[clause_start:anchor]
-        if anchor + 1 < len(tokens) and tokens[anchor + 1].low == "er" and prefix:
-            candidates.append(tokens[anchor + 1 : anchor + 2])  # "Die Beobachter nannte er …": "er" is nominative
-            continue
-        subject = subject_from_prefix(prefix) or _apposition_subject(tokens, clause_start, anchor)
-        if subject is None and _prefix_is_adverbial(prefix):
-            subject = np_after(tokens, anchor + 1, clause_end[anchor])
+        subject = verb_subject(tokens, v)
         if subject:
             candidates.append(subject)
     so_span = so_attribution(tokens)
@@ -105,26 +88,6 @@ def _colon_frame_subject(tokens: list[Token]) -> list[Token] | None:
     return None
 
 
-def _apposition_subject(tokens: list[Token], clause_start: int, anchor: int) -> list[Token] | None:
-    """"Ein Sprecher des Ministeriums, Oberst Gao Ming, nannte …": the name between commas."""
-    if anchor != clause_start or clause_start < 2 or tokens[clause_start - 1].text != ",":
-        return None
-    start = clause_start_index(tokens, clause_start - 1)
-    if start == 0 or tokens[start - 1].text != ",":
-        return None
-    apposition = tokens[start : clause_start - 1]
-    if apposition and parse_np(apposition, 0) == len(apposition) and any(is_name_token(t) for t in apposition):
-        return apposition
-    return None
-
-
-def _prefix_is_adverbial(prefix: list[Token]) -> bool:
-    if not prefix or all(t.kind == "quote" for t in prefix):
-        return True
-    first = prefix[0]
-    return first.kind == "num" or first.low in PREPOSITIONS or first.low in ADVERBIAL_STARTERS or first.tag in ADVERB_TAGS
-
-
 def _resolve_speaker(
     np_tokens: list[Token], text: str, registry: Registry, previous: Entity | None
 ) -> Entity | None:
@@ -154,8 +117,9 @@ def _resolve_speaker(
         return registry.mention(entity, pos) if entity else None
     if _is_definite_description(np_tokens):
         head = head_noun(np_tokens[-1].text)
-        if len(np_tokens) == 2 or head.endswith(ROLE_SUFFIXES) and not np_nationalities(np_tokens):
-            return None  # "das Ministerium", "der Minister" without antecedent
+        named = bool(np_nationalities(np_tokens)) and not head.endswith(ROLE_SUFFIXES)
+        if not named and (len(np_tokens) == 2 or head.endswith(ROLE_SUFFIXES) and not np_nationalities(np_tokens)):
+            return None  # "das Ministerium", "der Minister" without antecedent; "das US-Außenministerium" is named
     np_text = text[np_tokens[0].start : np_tokens[-1].end]
     if _looks_like_bare_name(np_tokens):
         return registry.add_person(np_tokens, [], set(), pos)
@@ -183,7 +147,8 @@ def _person_description_gender(np_tokens: list[Token]) -> str | None:
 
 
 def _is_definite_description(np_tokens: list[Token]) -> bool:
-    if np_tokens[0].low not in DEFINITE_ARTICLES:
+    """"der türkische Minister", "die Botschaft", "Malaysias Premier": an article or country genitive, a head."""
+    if np_tokens[0].low not in DEFINITE_ARTICLES and not (len(np_tokens) > 1 and np_tokens[0].text in COUNTRY_GENITIVES):
         return False
     middle = np_tokens[1:-1]
     head = np_tokens[-1]
