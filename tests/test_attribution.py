@@ -145,3 +145,28 @@ def test_subject_before_a_relative_clause_and_antecedent_of_a_relative_pronoun()
 def test_participle_several_commas_after_its_auxiliary() -> None:
     text = "Kuba hat den neuen Botschafter, Marc Leblanc, als „Provokateur“ beschimpft."
     assert _speakers(text) == ["Kuba"]
+
+
+def test_hiess_es_names_the_anonymous_source_after_aus() -> None:
+    text = (
+        "Die Truppen seien verlegt worden, hieß es aus Militärkreisen in Lima. "
+        "Aus Quito hieß es, man beobachte die Lage."
+    )
+    assert _triples(text) == [
+        ("reported", "Militärkreisen in Lima", "Militärkreisen in Lima"),
+        ("reported", "Quito", "Quito"),
+    ]
+
+
+def test_government_circles_of_a_nationality_are_that_government() -> None:
+    text = (
+        "Die kolumbianische Regierung schwieg zunächst. "
+        "Aus kolumbianischen Regierungskreisen hieß es dann, man prüfe alle Optionen. "
+        "Man werde nicht nachgeben."
+    )
+    assert _speakers(text) == [None, "die kolumbianische Regierung", "die kolumbianische Regierung"]
+
+
+def test_general_staff_keeps_its_place() -> None:
+    text = "Über dem Meer seien zwölf Jets gesichtet worden, teilte der Generalstab in Lissabon mit."
+    assert _speakers(text) == ["der Generalstab in Lissabon"]

@@ -71,6 +71,17 @@ def verb_subject(tokens: list[Token], v: int, depth: int = 0) -> list[Token] | N
     return subject
 
 
+def impersonal_source(tokens: list[Token], v: int) -> list[Token] | None:
+    """"hieß es aus Verhandlungskreisen in Kairo", "Aus Peking hieß es": the source after aus/von."""
+    start, end = clause_start_index(tokens, v), clause_end_index(tokens)[v]
+    for k in range(start, end - 1):
+        if tokens[k].low in {"aus", "von"}:
+            np_end = parse_np(tokens[:end], k + 1)
+            if np_end:
+                return tokens[k + 1 : np_end]
+    return None
+
+
 def _anchor(tokens: list[Token], clause_start: int, v: int) -> int:
     """The finite verb a participle belongs to: in its clause, else the auxiliary of the sentence's first clause."""
     token = tokens[v]

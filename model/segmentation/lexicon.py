@@ -211,7 +211,7 @@ INSTITUTION_SUFFIXES: tuple[str, ...] = (
     "ministerium", "regierung", "amt", "behörde", "kommission", "rat", "parlament", "armee",
     "militär", "junta", "präsidialamt", "botschaft", "agentur", "staatsmedien", "fernsehen",
     "gemeinschaft", "bündnis", "organisation", "partei", "union", "führung", "verwaltung",
-    "streitkräfte", "polizei", "büro", "kanzleramt", "kreml",
+    "streitkräfte", "polizei", "büro", "kanzleramt", "kreml", "stab", "kreise", "kreisen",
 )
 # Broader nouns a definite description may use for a person introduced by a narrower role
 # ("der SPD-Politiker" for a Kanzler, "die Diplomatin" for a Botschafterin).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tonlage.model.segmentation.clauses import verb_subject
+from tonlage.model.segmentation.clauses import impersonal_source, verb_subject
 from tonlage.model.segmentation.cues import (
     clause_start_index,
     saying_verb_positions,
@@ -53,9 +53,7 @@ def _speaker_candidates(tokens: list[Token]) -> list[list[Token]]:
     tokens = _without_parentheticals(tokens)
     candidates: list[list[Token]] = []
     for v in saying_verb_positions(tokens):
-        if tokens[v].text in IMPERSONAL_SAYING:
-            continue
-        subject = verb_subject(tokens, v)
+        subject = impersonal_source(tokens, v) if tokens[v].text in IMPERSONAL_SAYING else verb_subject(tokens, v)
         if subject:
             candidates.append(subject)
     so_span = so_attribution(tokens)
@@ -103,6 +101,9 @@ def _resolve_speaker(
     person = next((e for e in known if e is not None and e.is_person), None)
     if person is not None:
         return registry.mention(person, pos)
+    circle = _circle_institution(np_tokens, registry)
+    if circle is not None:
+        return registry.mention(circle, pos)  # "aus ägyptischen Regierungskreisen" -> "die ägyptische Regierung"
     place = place_nationality(np_tokens)
     if place is not None and (government := registry.government_of(place)) is not None:
         return registry.mention(government, pos)  # "Kairo droht" -> the article's "ägyptische Regierung"
@@ -124,6 +125,17 @@ def _resolve_speaker(
     if _looks_like_bare_name(np_tokens):
         return registry.add_person(np_tokens, [], set(), pos)
     return registry.add_institution(np_text, np_tokens, pos)
+
+
+def _circle_institution(np_tokens: list[Token], registry: Registry) -> Entity | None:
+    """The article's institution behind "<nationality> <Institution>skreise" ("ägyptische Regierungskreise")."""
+    head = head_noun(np_tokens[-1].text).removesuffix("n")
+    nats = np_nationalities(np_tokens)
+    if not head.endswith("kreise") or not nats:
+        return None
+    stem = head.removesuffix("kreise").removesuffix("s")
+    found = (e for e in registry.entities if not e.is_person and e.head() == stem and nats <= e.nationalities)
+    return next(found, None) if stem else None
 
 
 def _person_description_gender(np_tokens: list[Token]) -> str | None:
