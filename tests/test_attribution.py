@@ -170,3 +170,24 @@ def test_government_circles_of_a_nationality_are_that_government() -> None:
 def test_general_staff_keeps_its_place() -> None:
     text = "Über dem Meer seien zwölf Jets gesichtet worden, teilte der Generalstab in Lissabon mit."
     assert _speakers(text) == ["der Generalstab in Lissabon"]
+
+
+def test_publishing_a_commentary_is_saying_and_the_passive_inside_continues_it() -> None:
+    text = (
+        "Der Staatssender RTV veröffentlichte am Abend einen Kommentar, in dem die Regierung als „Marionette“ bezeichnet wurde. "
+        "„Wir vergessen nichts“, hieß es darin."
+    )
+    assert _speakers(text) == ["der Staatssender RTV", "der Staatssender RTV"]
+
+
+def test_publishing_photos_is_no_statement() -> None:
+    text = "Die Armee veröffentlichte am Morgen Fotos der zerstörten Brücke."
+    assert _triples(text) == [("narrative", None, None)]
+
+
+def test_place_after_a_nominalised_description_is_the_object() -> None:
+    text = (
+        "Präsident Aurelio Batista traf am Montag in Brasília ein. "
+        "Dort dankte der 58-Jährige Brasilien für die Gastfreundschaft."
+    )
+    assert _triples(text)[1] == ("reported", "Aurelio Batista", "der 58-Jährige")

@@ -106,6 +106,11 @@ SEPARABLE_SAYING: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("wandte", "wandten"), ("ein",)),
     **dict.fromkeys(("legte", "legten", "legt"), ("nach",)),
 }
+# "veröffentlichte einen Kommentar": publishing a text is saying; publishing photos is not.
+PUBLISHING_LEMMAS: frozenset[str] = frozenset({"veröffentlichen", "verbreiten", "herausgeben"})
+STATEMENT_NOUNS: frozenset[str] = frozenset(
+    "Kommentar Kommentare Erklärung Mitteilung Stellungnahme Botschaft Brief Leitartikel Communiqué Kommuniqué".split()
+)
 IMPERSONAL_SAYING: frozenset[str] = frozenset({"hieß", "heißt"})  # "hieß es"
 
 # Nouns that name one of the four tones as a speech act, for lead sentences without a verb of
