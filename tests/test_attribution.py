@@ -191,3 +191,17 @@ def test_place_after_a_nominalised_description_is_the_object() -> None:
         "Dort dankte der 58-Jährige Brasilien für die Gastfreundschaft."
     )
     assert _triples(text)[1] == ("reported", "Aurelio Batista", "der 58-Jährige")
+
+
+def test_coordinated_subjects_yield_to_a_single_speaker_in_the_same_sentence() -> None:
+    text = "Nach der Wahl gratulieren Paris und Rom – Teheran warnt."
+    assert _speakers(text) == ["Teheran"]
+
+
+def test_verb_of_saying_in_konjunktiv_i_is_reported_by_the_previous_speaker() -> None:
+    text = (
+        "Beim Abschied von Altkanzler Karl Brenner sprach Bürgermeisterin Anna Kessler. "
+        "Sie sagte, ihr Vater sei ein stiller Mann gewesen. "
+        "Er habe immer gesagt, Politik sei „die Kunst des Zuhörens“."
+    )
+    assert _speakers(text)[1:] == ["Anna Kessler", "Anna Kessler"]

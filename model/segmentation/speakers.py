@@ -13,17 +13,19 @@ from tonlage.model.segmentation.cues import (
 )
 from tonlage.model.segmentation.entities import Entity, Registry, place_nationality
 from tonlage.model.segmentation.lexicon import (
+    AUXILIARIES,
     COUNTRY_GENITIVES,
     DEFINITE_ARTICLES,
     GENERIC_HEADS,
     IMPERSONAL_SAYING,
     INSTITUTION_SUFFIXES,
+    KONJUNKTIV_FORMS,
     NON_PERSON_HEADS,
     PRONOUN_GENDER,
     ROLE_SUFFIXES,
 )
 from tonlage.model.segmentation.mentions import head_noun, is_adjective, is_name_token, is_role, np_nationalities, parse_np
-from tonlage.model.segmentation.morph import FINITE_TAGS
+from tonlage.model.segmentation.morph import FINITE_TAGS, is_konjunktiv_i
 from tonlage.model.segmentation.tokens import Token
 
 
@@ -52,10 +54,11 @@ def _speaker_candidates(tokens: list[Token]) -> list[list[Token]]:
     """Noun phrases in speaker position, in text order."""
     tokens = _without_parentheticals(tokens)
     candidates: list[list[Token]] = []
+    plural: list[list[Token]] = []  # "gratulieren Washington und Tokio": no single speaker, a last resort
     for v in saying_verb_positions(tokens):
         subject = impersonal_source(tokens, v) if tokens[v].text in IMPERSONAL_SAYING else verb_subject(tokens, v)
         if subject:
-            candidates.append(subject)
+            (plural if _coordinated(tokens, subject) else candidates).append(subject)
     so_span = so_attribution(tokens)
     if so_span is not None:
         candidates.append(tokens[so_span[0] : so_span[1]])
@@ -65,7 +68,26 @@ def _speaker_candidates(tokens: list[Token]) -> list[list[Token]]:
     framed = _colon_frame_subject(tokens)
     if framed:
         candidates.append(framed)
-    return candidates
+    return candidates + plural
+
+
+def _coordinated(tokens: list[Token], subject: list[Token]) -> bool:
+    """Whether "und" + another name follows the noun phrase ("Washington und Tokio")."""
+    after = next((i for i, t in enumerate(tokens) if t.start >= subject[-1].end), len(tokens))
+    return after + 1 < len(tokens) and tokens[after].low in {"und", "sowie"} and tokens[after + 1].is_cap
+
+
+def _reports_someone_else(tokens: list[Token]) -> bool:
+    """"Er habe immer gesagt, …": a verb of saying in Konjunktiv I is itself reported by the last speaker.
+
+    Only when it is the sentence's one verb of saying: "X habe Y informiert, hieß es" keeps its frame.
+    """
+    positions = saying_verb_positions(tokens)
+    for v in positions if len(positions) == 1 else []:
+        start = clause_start_index(tokens, v)
+        verbs = [tokens[v]] if tokens[v].tag in FINITE_TAGS else [t for t in tokens[start:v] if t.text in AUXILIARIES]
+        return any(t.text in KONJUNKTIV_FORMS or is_konjunktiv_i(t.text, t.lemma, t.tag) for t in verbs)
+    return False
 
 
 def _colon_frame_subject(tokens: list[Token]) -> list[Token] | None:
@@ -199,6 +221,8 @@ def attribute_speaker(
     if kind == "narrative":
         return None
     before = topic or (previous.entity if previous else None)
+    if previous is not None and _reports_someone_else(tokens):
+        return Attribution(previous.entity, None)
     for candidate in _speaker_candidates(tokens):
         entity = _resolve_speaker(candidate, text, registry, before)
         if entity is not None:
