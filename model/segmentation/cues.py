@@ -13,6 +13,7 @@ from tonlage.model.segmentation.lexicon import (
     DETERMINERS,
     IMPERSONAL_SAYING,
     PREPOSITIONS,
+    PUBLISHING_LEMMAS,
     SAYING_FINITE,
     SAYING_LEMMAS,
     SAYING_PARTICIPLES,
@@ -20,6 +21,7 @@ from tonlage.model.segmentation.lexicon import (
     SKIPPABLE_ADVERBS,
     SPEECH_ACT_FRAME_VERBS,
     SPEECH_ACT_PREPOSITIONS,
+    STATEMENT_NOUNS,
     TONE_ACT_NOUNS,
 )
 from tonlage.model.segmentation.mentions import is_adjective, parse_np
@@ -39,6 +41,10 @@ def saying_verb_positions(tokens: list[Token]) -> list[int]:
                 continue
             positions.append(i)
         elif word in IMPERSONAL_SAYING and i + 1 < len(tokens) and tokens[i + 1].low == "es":
+            positions.append(i)
+        elif token.lemma in PUBLISHING_LEMMAS and token.tag == "VV(FIN)" and any(
+            t.text in STATEMENT_NOUNS for t in tokens[i + 1 : clause_end[i]]
+        ):
             positions.append(i)
     return positions
 

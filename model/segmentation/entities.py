@@ -11,6 +11,7 @@ from tonlage.model.segmentation.lexicon import (
     COUNTRY_GENITIVES,
     DETERMINERS,
     FEMININE_NOUN_ENDINGS,
+    INSTITUTION_SUFFIXES,
     NAME_PARTICLES,
     POSSESSIVES,
     ROLE_HYPERNYMS,
@@ -116,9 +117,9 @@ class Registry:
         best = max(candidates, default=(-1, None), key=lambda c: c[0])
         return best[1] if best[0] >= 0 else None
 
-    def government_named(self, tokens: list[Token]) -> bool:
+    def institution_named(self, tokens: list[Token], head: str) -> bool:
         nats = np_nationalities(tokens)
-        return any(not e.is_person and e.head() == "regierung" and nats <= e.nationalities for e in self.entities)
+        return any(not e.is_person and e.head() == head and nats <= e.nationalities for e in self.entities)
 
     def government_of(self, nationality: str) -> Entity | None:
         """The article's "<nationality> Regierung", for a capital or state that speaks ("Kairo droht")."""
@@ -128,20 +129,26 @@ class Registry:
         )
 
     def resolve_description(self, head: str, nats: set[str], before: int) -> Entity | None:
-        def fits(entity: Entity) -> bool:
-            if not nats <= entity.nationalities:
+        """The entity a definite description ("der türkische Verteidigungsminister", "die Botschaft") names.
+
+        The last fitting entity before ``before``; else the first after it (a teaser or lead may name the
+        role before the article names the person, "Malaysias Premier fordert …"). A nationality in the
+        description must be the entity's, unless the entity has none recorded and nothing else fits.
+        """
+
+        def fits(entity: Entity, strict: bool = True) -> bool:
+            if strict and not nats <= entity.nationalities or not strict and entity.nationalities:
                 return False
             if entity.is_person:
                 narrower = (head, *ROLE_HYPERNYMS.get(head, ()))
                 return any(role.endswith(narrower) for role in entity.roles)
             return entity.head().endswith(head)
 
-        candidates = [(e.last_before(before), e) for e in self.entities if fits(e)]
-        best = max(candidates, default=(-1, None), key=lambda c: c[0])
+        fitting = [e for e in self.entities if fits(e)] or [e for e in self.entities if nats and fits(e, strict=False)]
+        best = max(((e.last_before(before), e) for e in fitting), default=(-1, None), key=lambda c: c[0])
         if best[0] >= 0:
             return best[1]
-        # A teaser or lead may name the role before the article names the person ("Malaysias Premier fordert …").
-        later = [(min((p for p in e.positions if p > before), default=-1), e) for e in self.entities if fits(e)]
+        later = [(min((p for p in e.positions if p > before), default=-1), e) for e in fitting]
         later = [c for c in later if c[0] >= 0]
         return min(later, key=lambda c: c[0])[1] if later else None
 
@@ -210,7 +217,7 @@ def _name_run_end(tokens: list[Token], i: int) -> int:
     if i > 0 and tokens[i - 1].tag == "NE" and tokens[i - 1].is_cap:
         return i
     j = i
-    while j < len(tokens) and j - i < 4 and tokens[j].is_cap and tokens[j].tag == "NE" and tokens[j].low not in DETERMINERS:
+    while j < len(tokens) and j - i < 4 and tokens[j].is_cap and tokens[j].tag == "NE" and is_name_token(tokens[j]):
         j += 1
     words = " ".join(t.text for t in tokens[i:j])
     if j - i < 2 or words in CAPITALS or any(t.text in CAPITALS or t.text in _COUNTRIES for t in tokens[i:j]):
@@ -288,15 +295,21 @@ def _is_colleague_of_previous(tokens: list[Token], i: int) -> bool:
 
 
 def register_governments(tokens: list[Token], text: str, registry: Registry) -> None:
-    """Register "die ägyptische Regierung", "der US-Regierung" so that a capital can stand for it later."""
+    """Register "die ägyptische Regierung", "der russischen Botschaft" in any case.
+
+    A capital can then stand for the government ("Kairo droht") and a later description for the
+    institution ("Die Botschaft nannte …"). Only feminine heads, whose article and adjective ending
+    give the nominative safely.
+    """
     for i, token in enumerate(tokens):
-        if head_noun(token.text) != "regierung" or not token.is_cap:
+        head = head_noun(token.text)
+        if not token.is_cap or not head.endswith(INSTITUTION_SUFFIXES) or not head.endswith(FEMININE_NOUN_ENDINGS):
             continue
         j = i
         while j > 0 and is_adjective(tokens[j - 1]):
             j -= 1
         nps = tokens[j : i + 1]
-        if np_nationalities(nps) and not registry.government_named(nps):
+        if np_nationalities(nps) and not registry.institution_named(nps, head):
             # Named in the nominative: "der ägyptischen Regierung" -> "die ägyptische Regierung".
             words = [t.text[:-1] if t.text.endswith("en") else t.text for t in nps[:-1]] + [token.text]
             registry.add_institution("die " + " ".join(words), nps, token.start)

@@ -106,6 +106,11 @@ SEPARABLE_SAYING: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("wandte", "wandten"), ("ein",)),
     **dict.fromkeys(("legte", "legten", "legt"), ("nach",)),
 }
+# "veröffentlichte einen Kommentar": publishing a text is saying; publishing photos is not.
+PUBLISHING_LEMMAS: frozenset[str] = frozenset({"veröffentlichen", "verbreiten", "herausgeben"})
+STATEMENT_NOUNS: frozenset[str] = frozenset(
+    "Kommentar Kommentare Erklärung Mitteilung Stellungnahme Botschaft Brief Leitartikel Communiqué Kommuniqué".split()
+)
 IMPERSONAL_SAYING: frozenset[str] = frozenset({"hieß", "heißt"})  # "hieß es"
 
 # Nouns that name one of the four tones as a speech act, for lead sentences without a verb of
@@ -211,7 +216,7 @@ INSTITUTION_SUFFIXES: tuple[str, ...] = (
     "ministerium", "regierung", "amt", "behörde", "kommission", "rat", "parlament", "armee",
     "militär", "junta", "präsidialamt", "botschaft", "agentur", "staatsmedien", "fernsehen",
     "gemeinschaft", "bündnis", "organisation", "partei", "union", "führung", "verwaltung",
-    "streitkräfte", "polizei", "büro", "kanzleramt", "kreml",
+    "streitkräfte", "polizei", "büro", "kanzleramt", "kreml", "stab", "kreise", "kreisen",
 )
 # Broader nouns a definite description may use for a person introduced by a narrower role
 # ("der SPD-Politiker" for a Kanzler, "die Diplomatin" for a Botschafterin).
@@ -228,6 +233,9 @@ ROLE_HYPERNYMS: dict[str, tuple[str, ...]] = {
     "chefdiplomat": ("außenminister",),
     "chefdiplomatin": ("außenministerin",),
     "regierungschef": ("kanzler", "premierminister", "ministerpräsident", "premier"),
+    "premier": ("premierminister", "ministerpräsident", "regierungschef"),
+    "premierministerin": ("ministerpräsidentin", "regierungschefin"),
+    "premierminister": ("ministerpräsident", "regierungschef", "premier"),
     "regierungschefin": ("kanzlerin", "premierministerin", "ministerpräsidentin"),
     "staatschef": ("präsident", "könig", "emir", "machthaber"),
     "staatschefin": ("präsidentin", "königin"),
@@ -269,6 +277,10 @@ COUNTRY_GENITIVES: dict[str, str] = {
     "Finnlands": "finnisch", "Schwedens": "schwedisch", "Norwegens": "norwegisch",
     "Dänemarks": "dänisch", "Irlands": "irisch", "Portugals": "portugiesisch",
     "Argentiniens": "argentinisch", "Kirgistans": "kirgisisch", "Usbekistans": "usbekisch",
+    "Malaysias": "malaysisch", "Thailands": "thailändisch", "Indonesiens": "indonesisch",
+    "Myanmars": "myanmarisch", "Kambodschas": "kambodschanisch", "Australiens": "australisch",
+    "Kolumbiens": "kolumbianisch", "Venezuelas": "venezolanisch", "Aserbaidschans": "aserbaidschanisch",
+    "Saudi-Arabiens": "saudisch", "Belarus'": "belarussisch", "Moldaus": "moldauisch",
 }
 # Capitals that stand for their government ("Kairo droht", "Washington begründete") -> nationality.
 CAPITALS: dict[str, str] = {

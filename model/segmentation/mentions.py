@@ -92,10 +92,13 @@ def parse_np(tokens: list[Token], i: int) -> int | None:
 
 
 def _is_place_after_institution(tokens: list[Token], k: int) -> bool:
-    """"warnte das US-Außenministerium Peking": the capital is the object, not part of the name."""
-    word = tokens[k].text
+    """"warnte das US-Außenministerium Peking", "dankte der 70-Jährige Thailand": the place is an object.
+
+    After an institution, a role or a nominalised adjective the place is not part of the name.
+    """
+    word, before = tokens[k].text, tokens[k - 1]
     is_place = word in CAPITALS or word + "s" in COUNTRY_GENITIVES
-    return is_place and head_noun(tokens[k - 1].text).endswith(INSTITUTION_SUFFIXES)
+    return is_place and (head_noun(before.text).endswith(INSTITUTION_SUFFIXES) or is_role(before) or before.tag in {"NNA", "ADJ(A)"})
 
 
 def _is_country_genitive(tokens: list[Token], k: int) -> bool:

@@ -4,31 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tonlage.model.segmentation.clauses import impersonal_source, verb_subject
 from tonlage.model.segmentation.cues import (
-    clause_end_index,
     clause_start_index,
-    is_saying_participle,
-    np_after,
     saying_verb_positions,
     so_attribution,
     speech_act_performer,
-    subject_from_prefix,
 )
 from tonlage.model.segmentation.entities import Entity, Registry, place_nationality
 from tonlage.model.segmentation.lexicon import (
-    ADVERBIAL_STARTERS,
     AUXILIARIES,
+    COUNTRY_GENITIVES,
     DEFINITE_ARTICLES,
     GENERIC_HEADS,
     IMPERSONAL_SAYING,
     INSTITUTION_SUFFIXES,
+    KONJUNKTIV_FORMS,
     NON_PERSON_HEADS,
-    PREPOSITIONS,
     PRONOUN_GENDER,
     ROLE_SUFFIXES,
 )
 from tonlage.model.segmentation.mentions import head_noun, is_adjective, is_name_token, is_role, np_nationalities, parse_np
-from tonlage.model.segmentation.morph import ADVERB_TAGS, FINITE_TAGS
+from tonlage.model.segmentation.morph import FINITE_TAGS, is_konjunktiv_i
 from tonlage.model.segmentation.tokens import Token
 
 
@@ -57,24 +54,11 @@ def _speaker_candidates(tokens: list[Token]) -> list[list[Token]]:
     """Noun phrases in speaker position, in text order."""
     tokens = _without_parentheticals(tokens)
     candidates: list[list[Token]] = []
-    clause_end = clause_end_index(tokens)
+    plural: list[list[Token]] = []  # "gratulieren Washington und Tokio": no single speaker, a last resort
     for v in saying_verb_positions(tokens):
-        if tokens[v].text in IMPERSONAL_SAYING:
-            continue
-        clause_start = clause_start_index(tokens, v)
-        anchor = v
-        if is_saying_participle(tokens[v]):
-            aux = next((a for a in range(clause_start, v) if tokens[a].text in AUXILIARIES), None)
-            anchor = aux if aux is not None else v
-        prefix = tokens[clause_start:anchor]
-        if anchor + 1 < len(tokens) and tokens[anchor + 1].low == "er" and prefix:
-            candidates.append(tokens[anchor + 1 : anchor + 2])  # "Die Beobachter nannte er …": "er" is nominative
-            continue
-        subject = subject_from_prefix(prefix) or _apposition_subject(tokens, clause_start, anchor)
-        if subject is None and _prefix_is_adverbial(prefix):
-            subject = np_after(tokens, anchor + 1, clause_end[anchor])
+        subject = impersonal_source(tokens, v) if tokens[v].text in IMPERSONAL_SAYING else verb_subject(tokens, v)
         if subject:
-            candidates.append(subject)
+            (plural if _coordinated(tokens, subject) else candidates).append(subject)
     so_span = so_attribution(tokens)
     if so_span is not None:
         candidates.append(tokens[so_span[0] : so_span[1]])
@@ -84,7 +68,26 @@ def _speaker_candidates(tokens: list[Token]) -> list[list[Token]]:
     framed = _colon_frame_subject(tokens)
     if framed:
         candidates.append(framed)
-    return candidates
+    return candidates + plural
+
+
+def _coordinated(tokens: list[Token], subject: list[Token]) -> bool:
+    """Whether "und" + another name follows the noun phrase ("Washington und Tokio")."""
+    after = next((i for i, t in enumerate(tokens) if t.start >= subject[-1].end), len(tokens))
+    return after + 1 < len(tokens) and tokens[after].low in {"und", "sowie"} and tokens[after + 1].is_cap
+
+
+def _reports_someone_else(tokens: list[Token]) -> bool:
+    """"Er habe immer gesagt, …": a verb of saying in Konjunktiv I is itself reported by the last speaker.
+
+    Only when it is the sentence's one verb of saying: "X habe Y informiert, hieß es" keeps its frame.
+    """
+    positions = saying_verb_positions(tokens)
+    for v in positions if len(positions) == 1 else []:
+        start = clause_start_index(tokens, v)
+        verbs = [tokens[v]] if tokens[v].tag in FINITE_TAGS else [t for t in tokens[start:v] if t.text in AUXILIARIES]
+        return any(t.text in KONJUNKTIV_FORMS or is_konjunktiv_i(t.text, t.lemma, t.tag) for t in verbs)
+    return False
 
 
 def _colon_frame_subject(tokens: list[Token]) -> list[Token] | None:
@@ -105,26 +108,6 @@ def _colon_frame_subject(tokens: list[Token]) -> list[Token] | None:
     return None
 
 
-def _apposition_subject(tokens: list[Token], clause_start: int, anchor: int) -> list[Token] | None:
-    """"Ein Sprecher des Ministeriums, Oberst Gao Ming, nannte …": the name between commas."""
-    if anchor != clause_start or clause_start < 2 or tokens[clause_start - 1].text != ",":
-        return None
-    start = clause_start_index(tokens, clause_start - 1)
-    if start == 0 or tokens[start - 1].text != ",":
-        return None
-    apposition = tokens[start : clause_start - 1]
-    if apposition and parse_np(apposition, 0) == len(apposition) and any(is_name_token(t) for t in apposition):
-        return apposition
-    return None
-
-
-def _prefix_is_adverbial(prefix: list[Token]) -> bool:
-    if not prefix or all(t.kind == "quote" for t in prefix):
-        return True
-    first = prefix[0]
-    return first.kind == "num" or first.low in PREPOSITIONS or first.low in ADVERBIAL_STARTERS or first.tag in ADVERB_TAGS
-
-
 def _resolve_speaker(
     np_tokens: list[Token], text: str, registry: Registry, previous: Entity | None
 ) -> Entity | None:
@@ -140,6 +123,9 @@ def _resolve_speaker(
     person = next((e for e in known if e is not None and e.is_person), None)
     if person is not None:
         return registry.mention(person, pos)
+    circle = _circle_institution(np_tokens, registry)
+    if circle is not None:
+        return registry.mention(circle, pos)  # "aus ägyptischen Regierungskreisen" -> "die ägyptische Regierung"
     place = place_nationality(np_tokens)
     if place is not None and (government := registry.government_of(place)) is not None:
         return registry.mention(government, pos)  # "Kairo droht" -> the article's "ägyptische Regierung"
@@ -154,12 +140,24 @@ def _resolve_speaker(
         return registry.mention(entity, pos) if entity else None
     if _is_definite_description(np_tokens):
         head = head_noun(np_tokens[-1].text)
-        if len(np_tokens) == 2 or head.endswith(ROLE_SUFFIXES) and not np_nationalities(np_tokens):
-            return None  # "das Ministerium", "der Minister" without antecedent
+        named = bool(np_nationalities(np_tokens)) and not head.endswith(ROLE_SUFFIXES)
+        if not named and (len(np_tokens) == 2 or head.endswith(ROLE_SUFFIXES) and not np_nationalities(np_tokens)):
+            return None  # "das Ministerium", "der Minister" without antecedent; "das US-Außenministerium" is named
     np_text = text[np_tokens[0].start : np_tokens[-1].end]
     if _looks_like_bare_name(np_tokens):
         return registry.add_person(np_tokens, [], set(), pos)
     return registry.add_institution(np_text, np_tokens, pos)
+
+
+def _circle_institution(np_tokens: list[Token], registry: Registry) -> Entity | None:
+    """The article's institution behind "<nationality> <Institution>skreise" ("ägyptische Regierungskreise")."""
+    head = head_noun(np_tokens[-1].text).removesuffix("n")
+    nats = np_nationalities(np_tokens)
+    if not head.endswith("kreise") or not nats:
+        return None
+    stem = head.removesuffix("kreise").removesuffix("s")
+    found = (e for e in registry.entities if not e.is_person and e.head() == stem and nats <= e.nationalities)
+    return next(found, None) if stem else None
 
 
 def _person_description_gender(np_tokens: list[Token]) -> str | None:
@@ -183,7 +181,8 @@ def _person_description_gender(np_tokens: list[Token]) -> str | None:
 
 
 def _is_definite_description(np_tokens: list[Token]) -> bool:
-    if np_tokens[0].low not in DEFINITE_ARTICLES:
+    """"der türkische Minister", "die Botschaft", "Malaysias Premier": an article or country genitive, a head."""
+    if np_tokens[0].low not in DEFINITE_ARTICLES and not (len(np_tokens) > 1 and np_tokens[0].text in COUNTRY_GENITIVES):
         return False
     middle = np_tokens[1:-1]
     head = np_tokens[-1]
@@ -222,6 +221,8 @@ def attribute_speaker(
     if kind == "narrative":
         return None
     before = topic or (previous.entity if previous else None)
+    if previous is not None and _reports_someone_else(tokens):
+        return Attribution(previous.entity, None)
     for candidate in _speaker_candidates(tokens):
         entity = _resolve_speaker(candidate, text, registry, before)
         if entity is not None:
