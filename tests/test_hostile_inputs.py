@@ -15,6 +15,7 @@ import random
 import signal
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -328,3 +329,62 @@ def test_sigkill_then_resume_is_byte_identical(fmt, tiny_classifier, tmp_path):
         assert len(torn) >= 5  # the kills left partial files of many different lengths
     finally:
         torch.set_num_threads(threads)
+
+
+# -- the other commands: data check, evaluate, train, info -------------------------------------------------
+
+VALID_ROW = {"id": "h-0001", "text": OK, "labels": ["warning"], "actor": "Sprecher", "form": "direct_quote", "topic": "T"}
+
+
+@dataclass
+class CommandCase:
+    name: str
+    files: dict[str, bytes]
+    args: list[str]
+    message: str
+    code: int = 2  # `data check` exits 1 when it finds problems in the corpus, like a linter
+
+
+COMMAND_CASES = [
+    CommandCase("data check: missing file", {}, ["data", "check", "nope.jsonl"], "nope.jsonl", code=1),
+    CommandCase("data check: not utf-8", {"c.jsonl": b'{"id": "x", "text": "\xff"}\n'}, ["data", "check", "c.jsonl"], "c.jsonl:1", code=1),
+    CommandCase("data check: truncated line", {"c.jsonl": jl(VALID_ROW)[:-20]}, ["data", "check", "c.jsonl"], "c.jsonl:1", code=1),
+    CommandCase("data check: bad label", {"c.jsonl": jl({**VALID_ROW, "labels": ["anger"]})}, ["data", "check", "c.jsonl"], "anger", code=1),
+    CommandCase("data check: empty file", {"c.jsonl": b""}, ["data", "check", "c.jsonl"], "no records", code=1),
+    CommandCase("data card: out is a folder", {"c.jsonl": jl(VALID_ROW), "card/x": b""}, ["data", "card", "c.jsonl", "--out", "card"], "card"),
+    CommandCase("evaluate: data missing", {}, ["evaluate", "--data", "nope.jsonl", "--out", "rep", "--no-baselines",
+                                               "--no-cross-domain", "--model", "{artifact}", "--base-dir", "{base}"], "nope.jsonl"),
+    CommandCase("evaluate: out is a file", {"d.jsonl": jl(VALID_ROW), "rep": b"x"},
+                ["evaluate", "--data", "d.jsonl", "--out", "rep", "--model", "{artifact}", "--base-dir", "{base}"], "rep"),
+    CommandCase("evaluate: empty base dir", {"d.jsonl": jl(VALID_ROW), "empty/.keep": b""},
+                ["evaluate", "--data", "d.jsonl", "--out", "rep", "--base-dir", "empty"], "empty"),
+    CommandCase("evaluate: bad json in data", {"d.jsonl": jl(VALID_ROW, b"{oops")},
+                ["evaluate", "--data", "d.jsonl", "--out", "rep", "--no-baselines", "--no-cross-domain",
+                 "--model", "{artifact}", "--base-dir", "{base}"], "d.jsonl:2"),
+    CommandCase("evaluate: bad precision", {"d.jsonl": jl(VALID_ROW)}, ["evaluate", "--data", "d.jsonl", "--out", "rep", "--precision", "fp8"], "fp8"),
+    CommandCase("train: unknown setting", {}, ["train", "--config", "{config}", "--train.colour", "blau"], "colour"),
+    CommandCase("train: too many layers", {}, ["train", "--config", "{config}", "--model.num_layers", "99", "--base-dir", "{base}"], "num_layers"),
+    CommandCase("train: negative threads", {}, ["train", "--config", "{config}", "--train.threads", "-3"], "threads"),
+    CommandCase("train: config missing", {}, ["train", "--config", "nope.toml"], "nope.toml"),
+    CommandCase("train: bad auxiliary path", {"aux.toml": b'[data]\ntrain = "t.jsonl"\ndev = "d.jsonl"\n'
+                                              b'[[data.auxiliary]]\nname = "germeval2018"\npath = "missing-dir"\n',
+                                              "t.jsonl": jl(VALID_ROW), "d.jsonl": jl({**VALID_ROW, "id": "h-0002", "text": OK2})},
+                ["train", "--config", "aux.toml", "--base-dir", "{base}", "--output", "run", "--model.num_layers", "2", "--data.test", "none"], "missing-dir"),
+    CommandCase("info: not an artifact", {"art/readme.txt": b"x"}, ["info", "--model", "art"], "art"),
+    CommandCase("classify: precision", {}, ["classify", "Hallo Welt.", "--precision", "fp8"], "fp8"),
+]
+
+
+@pytest.mark.parametrize("case", COMMAND_CASES, ids=[c.name for c in COMMAND_CASES])
+def test_hostile_command(case: CommandCase, tiny_run, tiny_base, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name, data in case.files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    config = Path(__file__).resolve().parents[1] / "training" / "configs" / "default.toml"
+    args = [a.format(artifact=tiny_run[1], base=tiny_base, config=config) for a in case.args]
+    result = CliRunner().invoke(app, args)
+    output = result.output + (result.stderr if result.stderr_bytes else "")
+    assert result.exit_code == case.code, (result.exit_code, output, result.exception)
+    assert "Traceback" not in output
+    assert case.message in output, output

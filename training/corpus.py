@@ -235,13 +235,17 @@ def scan_jsonl(
         return [], [Problem(name, None, "file not found")]
     if not file.is_file():
         return [], [Problem(name, None, "not a file")]
-    try:
-        text = file.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        return [], [Problem(name, None, f"not UTF-8: {err}")]
+    raw = file.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
     records: list[LineRecord] = []
     problems: list[Problem] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line_bytes in enumerate(raw.splitlines(), start=1):
+        try:
+            line = line_bytes.decode("utf-8")
+        except UnicodeDecodeError as err:
+            problems.append(Problem(name, number, f"not UTF-8: byte 0x{line_bytes[err.start]:02x} at column {err.start + 1}"))
+            continue
         if not line.strip():
             continue
         try:
@@ -254,6 +258,8 @@ def scan_jsonl(
             problems.extend(Problem(name, number, message) for message in errors)
             continue
         records.append(LineRecord(name, number, value))
+    if not records and not problems:
+        problems.append(Problem(name, None, "no records (the file is empty)"))
     return records, problems
 
 
