@@ -308,6 +308,25 @@ def _counts(values: Iterable[str | None], known: Sequence[str]) -> dict[str, int
     return counts
 
 
+def _near_duplicate_summary(items: list[LineRecord], near: NearDuplicates, names: dict[str, str], splits: list[str]) -> dict:
+    """Counts of near-duplicate pairs, per split within one file, and the first few such pairs."""
+    within: dict[str, int] = {name: 0 for name in splits}
+    top_within: list[dict] = []
+    for i, j, jaccard in near.pairs:
+        a, b = items[i], items[j]
+        if a.path == b.path and jaccard >= NEAR_DUPLICATE_ERROR:
+            within[names[a.path]] += 1
+            if len(top_within) < TOP_WITHIN_FILE:
+                top_within.append({"a": _where(a), "b": _where(b), "jaccard": round(jaccard, 3)})
+    return {
+        "max_jaccard": None if near.max_jaccard is None else round(near.max_jaccard, 3),
+        "pairs_ge_0.5": near.counts.get(NEAR_DUPLICATE_ERROR, 0),
+        "pairs_ge_0.3": near.counts.get(NEAR_DUPLICATE_LOW, 0),
+        "within_file_pairs_ge_0.5": within,
+        "top_within_file": top_within,
+    }
+
+
 def compute_stats(items: list[LineRecord], paths: Sequence[StrPath], near: NearDuplicates) -> dict:
     """Compute the corpus statistics for valid records.
 
@@ -344,15 +363,6 @@ def compute_stats(items: list[LineRecord], paths: Sequence[StrPath], near: NearD
     splits["total"] = row(records)
     cooccurrence = {a: {b: sum(a in r["labels"] and b in r["labels"] for r in records) for b in LABELS} for a in LABELS}
 
-    within: dict[str, int] = {name: 0 for name in by_split}
-    top_within: list[dict] = []
-    for i, j, jaccard in near.pairs:
-        a, b = items[i], items[j]
-        if a.path == b.path and jaccard >= NEAR_DUPLICATE_ERROR:
-            within[names[a.path]] += 1
-            if len(top_within) < TOP_WITHIN_FILE:
-                top_within.append({"a": _where(a), "b": _where(b), "jaccard": round(jaccard, 3)})
-
     episode_files: dict[str, set[str]] = defaultdict(set)
     for item in items:
         if item.record.get("episode"):
@@ -372,13 +382,7 @@ def compute_stats(items: list[LineRecord], paths: Sequence[StrPath], near: NearD
         "actors": len({r["actor"] for r in records}),
         "countries": len({r["country"] for r in records if r.get("country")}),
         "length_words": _length_stats(r["text"] for r in records),
-        "near_duplicates": {
-            "max_jaccard": None if near.max_jaccard is None else round(near.max_jaccard, 3),
-            "pairs_ge_0.5": near.counts.get(NEAR_DUPLICATE_ERROR, 0),
-            "pairs_ge_0.3": near.counts.get(NEAR_DUPLICATE_LOW, 0),
-            "within_file_pairs_ge_0.5": within,
-            "top_within_file": top_within,
-        },
+        "near_duplicates": _near_duplicate_summary(items, near, names, list(by_split)),
         "realism": {name: realism_stats(recs) for name, recs in {**by_split, "total": records}.items()},
         "cue_shortcuts": [vars(c) for c in cue_shortcuts(records, LABELS)],
         "episodes": {
