@@ -217,7 +217,7 @@ def test_shipped_artifact_passes_every_check():
 
     config = read_config(DEFAULT_ARTIFACT)
     assert (config.num_layers, config.max_length, config.pooling, config.lora["r"]) == (12, 192, "mean_last", 8)
-    assert config.thresholds["insult"] == 0.46
+    assert set(config.thresholds) == set(config.labels) == {"warning", "insult", "sarcasm", "gratitude"}
 
 
 # -- tonlage info ----------------------------------------------------------------------------------

@@ -366,10 +366,11 @@ COMMAND_CASES = [
     CommandCase("train: too many layers", {}, ["train", "--config", "{config}", "--model.num_layers", "99", "--base-dir", "{base}"], "num_layers"),
     CommandCase("train: negative threads", {}, ["train", "--config", "{config}", "--train.threads", "-3"], "threads"),
     CommandCase("train: config missing", {}, ["train", "--config", "nope.toml"], "nope.toml"),
-    CommandCase("train: bad auxiliary path", {"aux.toml": b'[data]\ntrain = "t.jsonl"\ndev = "d.jsonl"\n'
+    CommandCase("train: bad auxiliary path", {"aux.toml": b'[data]\ntrain = "t.jsonl"\ndev = "d.jsonl"\ntest = "e.jsonl"\n'
                                               b'[[data.auxiliary]]\nname = "germeval2018"\npath = "missing-dir"\n',
-                                              "t.jsonl": jl(VALID_ROW), "d.jsonl": jl({**VALID_ROW, "id": "h-0002", "text": OK2})},
-                ["train", "--config", "aux.toml", "--base-dir", "{base}", "--output", "run", "--model.num_layers", "2", "--data.test", "none"], "missing-dir"),
+                                              "t.jsonl": jl(VALID_ROW), "d.jsonl": jl({**VALID_ROW, "id": "h-0002", "text": OK2}),
+                                              "e.jsonl": jl({**VALID_ROW, "id": "h-0003", "text": "Wir danken Japan für die Hilfe."})},
+                ["train", "--config", "aux.toml", "--base-dir", "{base}", "--output", "run", "--model.num_layers", "2"], "missing-dir"),
     CommandCase("info: not an artifact", {"art/readme.txt": b"x"}, ["info", "--model", "art"], "art"),
     CommandCase("classify: precision", {}, ["classify", "Hallo Welt.", "--precision", "fp8"], "fp8"),
 ]
