@@ -65,15 +65,15 @@ def faithfulness(classifier, texts: list[str], k: int = 3, draws: int = 3, seed:
     drops: dict[str, list[list[float]]] = {}
     for (i, j, kind), row in zip(rows, scored):
         drops.setdefault(f"{i}:{j}", [[], []])[kind == "random"].append(float(full[i, j] - row[j]))
-    top = np.array([d[0][0] for d in drops.values()])
+    top_drops = np.array([d[0][0] for d in drops.values()])
     rand = np.array([np.mean(d[1]) for d in drops.values()])
     return {
         "statements": len(texts),
-        "pairs": len(top),
-        "top_drop": round(float(top.mean()), 4),
+        "pairs": len(top_drops),
+        "top_drop": round(float(top_drops.mean()), 4),
         "random_drop": round(float(rand.mean()), 4),
-        "ratio": round(float(top.mean() / rand.mean()), 2) if rand.mean() > 0 else None,
-        "top_wins": round(float((top > rand).mean()), 3),
+        "ratio": round(float(top_drops.mean() / rand.mean()), 2) if rand.mean() > 0 else None,
+        "top_wins": round(float((top_drops > rand).mean()), 3),
     }
 
 

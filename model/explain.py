@@ -81,7 +81,9 @@ def remove_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 def occlusion_plan(texts: Sequence[str], max_units: int = MAX_UNITS) -> OcclusionPlan:
     """The occluded variants of every statement (one per word unit), ready to score in one batch."""
-    units, variants, offsets = [], [], [0]
+    units: list[list[Unit]] = []
+    variants: list[str] = []
+    offsets = [0]
     for text in texts:
         spans = word_units(text, max_units)
         units.append(spans)
@@ -115,7 +117,7 @@ def explanations_from_scores(
         drops = full[i][None, :] - occluded[plan.offsets[i] : plan.offsets[i + 1]]
         per_label: dict[str, list[dict]] = {}
         for j, label in enumerate(labels):
-            order = np.argsort(-drops[:, j], kind="stable")[:top_k] if len(units) else []
+            order: list[int] = np.argsort(-drops[:, j], kind="stable")[:top_k].tolist() if len(units) else []
             per_label[label] = [
                 {"word": units[k].word, "start": units[k].start, "end": units[k].end, "weight": round(float(drops[k, j]), 4)}
                 for k in order

@@ -92,3 +92,26 @@ def test_classify_explain_with_nothing_tagged(tiny_run, tiny_base, monkeypatch, 
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "" if flag else json.loads(result.output)["labels"] == []
+
+
+class KeywordClassifier:
+    """Stands in for a Classifier in the faithfulness measure: the keyword scorer, tagged at 0.5."""
+
+    labels = LABELS
+
+    def predict_proba(self, texts, batch_size=64):
+        return keyword_scorer([])(list(texts))
+
+    def tags(self, proba):
+        return [[label for label, p in zip(LABELS, row) if p >= 0.5] for row in proba]
+
+
+def test_faithfulness_top_words_beat_random_words():
+    from tonlage.eval.explain_eval import faithfulness
+
+    texts = ["Er droht heute mit ernste Konsequenzen für alle Nachbarn.", "Guten Morgen allerseits.", "Dank"]
+    result = faithfulness(KeywordClassifier(), texts, k=3, draws=3)
+    # Only the first is tagged (warning 0.9) and long enough; its top-3 removal takes both keywords: 0.9 -> 0.2.
+    assert result["statements"] == 1 and result["pairs"] == 1
+    assert result["top_drop"] == pytest.approx(0.7)
+    assert result["random_drop"] < result["top_drop"] and result["top_wins"] == 1.0
