@@ -94,4 +94,5 @@ def test_every_subpackage_is_listed_for_setuptools():
         for init in (REPO / folder).rglob("__init__.py"):
             parts = init.parent.relative_to(REPO).parts
             found.add(".".join(("tonlage", *parts)))
+    found |= {".".join(init.parent.relative_to(REPO).parts) for init in (REPO / "tonlage").rglob("__init__.py")}
     assert found == listed

@@ -22,6 +22,7 @@ def classify_cli(
     lines: Annotated[bool, typer.Option("--lines", help="With --file or '-': one statement per line, no segmentation.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="One JSON object per statement.")] = False,
     only_tagged: Annotated[bool, typer.Option("--only-tagged", help="Hide statements without any tone.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Show the words behind each tone (word occlusion; slower).")] = False,
     threshold: ThresholdOption = None,
     model: ModelOption = None,
     precision: PrecisionOption = "bf16",
@@ -56,13 +57,27 @@ def classify_cli(
             results = classify_article(classifier, article, overrides)
         else:
             results = classify_texts(classifier, texts, overrides)
-    if only_tagged:
-        results = [r for r in results if r["labels"]]
+        if only_tagged:
+            results = [r for r in results if r["labels"]]
+        if explain and results:
+            add_explanations(classifier, results)
     if json_out:
         for result in results:
             typer.echo(json.dumps(result, ensure_ascii=False))
         return
     print_table(results, classifier.labels, {**classifier.thresholds, **overrides})
+
+
+def add_explanations(classifier, results: list[dict]) -> None:
+    """Add ``explanations`` (label -> top words) to each result, all occluded variants scored together."""
+    import numpy as np
+
+    from tonlage.model.explain import explain_texts
+
+    full = np.array([[r["scores"][label] for label in classifier.labels] for r in results], dtype=np.float32)
+    words = explain_texts(lambda t: classifier.predict_proba(t, batch_size=32), [r["text"] for r in results], classifier.labels, full=full)
+    for result, per_label in zip(results, words):
+        result["explanations"] = per_label
 
 
 def _read_stdin() -> bytes:
@@ -124,7 +139,8 @@ def print_table(results: list[dict], labels: list[str], thresholds: dict[str, fl
     table.add_column("statement", overflow="fold", ratio=1, min_width=24)
     for label in labels:
         table.add_column(label[:4], justify="right", no_wrap=True)
-    table.add_column("tags", style="bold", max_width=12, overflow="fold")
+    explained = bool(results) and "explanations" in results[0]
+    table.add_column("tags", style="bold", max_width=36 if explained else 12, overflow="fold")
     order = list(range(len(results)))
     if article_mode:
         first: dict[str, int] = {}
@@ -138,8 +154,21 @@ def print_table(results: list[dict], labels: list[str], thresholds: dict[str, fl
         for label in labels:
             score = r["scores"][label]
             cells.append(f"[bold red]{score:.2f}[/]" if label in r["labels"] else f"{score:.2f}")
-        cells.append(", ".join(r["labels"]) or "–")
+        cells.append(_tag_cell(r))
         table.add_row(*cells)
     console.print(table)
     tagged = sum(1 for r in results if r["labels"])
     console.print(f"{len(results)} statement(s), {tagged} with a tone.", style="dim")
+
+
+def _tag_cell(result: dict) -> str:
+    """The tags, each followed by its top words when explanations are there: ``warning: Konsequenzen, warnt``."""
+    if not result["labels"]:
+        return "–"
+    if "explanations" not in result:
+        return ", ".join(result["labels"])
+    lines = []
+    for label in result["labels"]:
+        words = ", ".join(visible(w["word"]) for w in result["explanations"].get(label, []))
+        lines.append(f"{label}: [not bold]{words or '–'}[/]")
+    return "\n".join(lines)

@@ -10,6 +10,7 @@ from tonlage.data_cmd import data_app
 from tonlage.evaluate_cmd import compare_cli, evaluate_cli
 from tonlage.logs import setup_logging
 from tonlage.score_cmd import score_cli
+from tonlage.serve.command import serve_cli
 from tonlage.train_cmd import TRAIN_CONTEXT, info_cli, train_cli
 
 app = typer.Typer(
@@ -37,6 +38,7 @@ app.command("info")(info_cli)
 app.command("evaluate")(evaluate_cli)
 app.command("compare")(compare_cli)
 app.command("bench")(bench_cli)
+app.command("serve")(serve_cli)
 app.add_typer(data_app, name="data")
 
 
