@@ -244,7 +244,7 @@ def _add_docs(app: FastAPI) -> None:
         assets = None
     if assets is not None and (assets / "swagger-ui-bundle.js").is_file():
         app.mount("/docs-assets", StaticFiles(directory=assets), name="docs-assets")
-        urls = {"swagger_js_url": "/docs-assets/swagger-ui-bundle.js", "swagger_css_url": "/docs-assets/swagger-ui.css",
+        urls: dict[str, Any] = {"swagger_js_url": "/docs-assets/swagger-ui-bundle.js", "swagger_css_url": "/docs-assets/swagger-ui.css",
                 "swagger_favicon_url": "/docs-assets/favicon.png"}
     else:
         logger.info("fastapi-offline is not installed: /docs loads Swagger UI from a CDN (/openapi.json always works)")
