@@ -1,4 +1,4 @@
-"""`tonlage score`: score a JSONL/CSV/TSV corpus into a scored file."""
+"""`tonlage score`: score a JSONL/CSV/TSV/Parquet corpus into a scored file (or, with --engine ray, a folder of shards)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from tonlage.common import ModelOption, PrecisionOption, ThresholdOption, clean_
 
 
 def score_cli(
-    input: Annotated[Path, typer.Argument(help="JSONL, CSV or TSV file with one statement (or, with --segment, one article) per row.", show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Scored file; its extension (.jsonl, .csv, .tsv) sets its format, else the input's.", show_default=False)],
+    input: Annotated[Path, typer.Argument(help="JSONL, CSV, TSV or Parquet file with one statement (or, with --segment, one article) per row.", show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Scored file; its extension (.jsonl, .csv, .tsv, .parquet) sets its format, else the input's.", show_default=False)],
     text_field: Annotated[str, typer.Option("--text-field", help="Field/column holding the text.")] = "text",
     id_field: Annotated[str, typer.Option("--id-field", help="Field/column with the row id (kept in the output; used by --segment).")] = "id",
-    fmt: Annotated[str | None, typer.Option("--format", help="Input format: jsonl, csv or tsv (default: from the extension).", show_default=False)] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="Input format: jsonl, csv, tsv or parquet (default: from the extension).", show_default=False)] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Rows (with --segment: statements) per model batch.")] = 64,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run from OUTPUT.partial (refused if it was made from another input or other options).")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run from OUTPUT.partial (refused if it was made from another input or other options, and for a Parquet OUTPUT).")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if any row failed.")] = False,
     segment: Annotated[bool, typer.Option("--segment", help="Treat each row as an article: one output row per statement.")] = False,
     prefix: Annotated[str, typer.Option("--prefix", help="Put this before the added fields (labels, scores, error), e.g. pred_ when the input already has them.")] = "",
