@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
-from tonlage.common import ModelOption, PrecisionOption, ThresholdOption, clean_errors, load_classifier, parse_thresholds
+from tonlage.common import ModelOption, PrecisionOption, ThresholdOption, clean_errors, fail, load_classifier, parse_thresholds
+
+SUMMARY_NAME = "_SUMMARY.json"
 
 
 def score_cli(
@@ -26,6 +28,13 @@ def score_cli(
     model: ModelOption = None,
     precision: PrecisionOption = "bf16",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    engine: Annotated[str, typer.Option("--engine", help="local (one process, one output file) or ray (Ray Data: INPUT may be a folder, OUTPUT is a folder of shards).")] = "local",
+    workers: Annotated[int, typer.Option("--workers", help="[ray] Actors, each holding one model.")] = 2,
+    cpus_per_worker: Annotated[float, typer.Option("--cpus-per-worker", help="[ray] CPUs per actor (its torch threads).")] = 1.0,
+    address: Annotated[str | None, typer.Option("--address", help="[ray] Cluster to join: ray://HOST:10001 or auto (default: start Ray on this machine).", show_default=False)] = None,
+    num_cpus: Annotated[int | None, typer.Option("--num-cpus", help="[ray] CPUs of the local Ray instance (default: all).", show_default=False)] = None,
+    shard_format: Annotated[str | None, typer.Option("--shard-format", help="[ray] parquet or jsonl (default: jsonl for JSONL input, else parquet).", show_default=False)] = None,
+    preserve_order: Annotated[bool, typer.Option("--preserve-order", help="[ray] Shards in name order hold the input order (slower).")] = False,
 ) -> None:
     """Score every row of a corpus; malformed rows get an `error` field instead of a traceback.
 
@@ -41,6 +50,26 @@ def score_cli(
     from tonlage.model.scoring import ScoreJob, ScoreOptions
 
     console = Console(stderr=True)
+    if engine not in ("local", "ray"):
+        fail(f"--engine must be local or ray, got {engine!r}")
+    if engine == "ray":
+        if resume:
+            fail("--resume is not supported with --engine ray: a run writes a new folder (an unfinished one is refused, never mixed)")
+        with clean_errors(code=2):
+            summary = _score_with_ray(
+                input, output, model=model, precision=precision, fmt=fmt, threshold=threshold, address=address, num_cpus=num_cpus,
+                shard_format=shard_format, preserve_order=preserve_order, text_field=text_field, id_field=id_field,
+                prefix=prefix, max_chars=max_chars, segment=segment, batch_size=batch_size, workers=workers,
+                cpus_per_worker=cpus_per_worker,
+            )
+        console.print(
+            f"{summary['rows']} rows -> {output}/ ({len(summary['shards'])} shards, {SUMMARY_NAME}): {summary['scored']} scored, "
+            f"{summary['failed']} failed; {summary['seconds']:.1f} s, {summary['rows'] / max(summary['seconds'], 1e-9):.1f} rows/s",
+            markup=False, highlight=False,
+        )
+        if strict and summary["failed"]:
+            raise typer.Exit(1)
+        return
     with clean_errors(code=2):
         labels = list(read_config(model if model is not None else DEFAULT_ARTIFACT).labels)
         options = ScoreOptions(
@@ -60,6 +89,21 @@ def score_cli(
         console.print(f"  {example}", style="yellow", markup=False, highlight=False)
     if strict and summary.failed:
         raise typer.Exit(1)
+
+
+def _score_with_ray(input: Path, output: Path, *, model, precision, fmt, threshold, address, num_cpus, **options) -> dict:
+    """The Ray engine: check what can be checked, start or join Ray, score into the shard folder."""
+    from tonlage import ray_backend
+    from tonlage.model.artifact import DEFAULT_ARTIFACT, read_config
+
+    ray_backend.require_ray()
+    ray_backend.check_output_folder(output)
+    labels = list(read_config(model if model is not None else DEFAULT_ARTIFACT).labels)
+    ray_backend.init_ray(address, num_cpus)
+    return ray_backend.score_corpus(
+        [input], output, fmt=fmt, model=model, labels=labels, precision=precision,
+        thresholds=parse_thresholds(threshold, labels), **options,
+    )
 
 
 def _run_with_progress(job, classifier, console, quiet: bool):

@@ -129,7 +129,6 @@ class ParquetRowWriter:
     """
 
     def __init__(self, path: Path, schema, names: OutputNames, rows_per_group: int = ROW_GROUP_ROWS):
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
         self.schema = schema
@@ -137,15 +136,10 @@ class ParquetRowWriter:
         self.rows_per_group = rows_per_group
         self.buffer: list[dict] = []
         self.writer = pq.ParquetWriter(path, schema)
-        self.convert: dict[str, Callable] = {
-            f.name: to_text for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
-        }
+        self.convert = converters(schema)
 
     def write(self, row: dict) -> None:
-        flat = {key: self.convert.get(key, _same)(value) for key, value in row.items() if key != self.names.scores}
-        for label, value in (row.get(self.names.scores) or {}).items():
-            flat[self.names.score_column(label)] = float(value)
-        self.buffer.append(flat)
+        self.buffer.append(flat_row(row, self.names, self.convert))
         if len(self.buffer) >= self.rows_per_group:
             self.flush()
 
@@ -161,6 +155,21 @@ class ParquetRowWriter:
         """Write the last row group and the footer."""
         self.flush()
         self.writer.close()
+
+
+def converters(schema) -> dict[str, Callable]:
+    """A converter per string column of ``schema`` (:func:`to_text`); other columns take values as they are."""
+    import pyarrow as pa
+
+    return {f.name: to_text for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)}
+
+
+def flat_row(row: dict, names: OutputNames, convert: dict[str, Callable]) -> dict:
+    """An output row with nested ``scores`` as one ``score_<label>`` value each, string columns converted."""
+    flat = {key: convert.get(key, _same)(value) for key, value in row.items() if key != names.scores}
+    for label, value in (row.get(names.scores) or {}).items():
+        flat[names.score_column(label)] = float(value)
+    return flat
 
 
 def _same(value):

@@ -217,7 +217,7 @@ class ScoreJob:
             rows=self.done, scored=self.done - self.done_failed, failed=self.done_failed,
             resumed_from=self.done, output=str(self.files.output),
         )
-        units = _segment_units if self.options.segment else _score_units
+        units = segment_units if self.options.segment else score_units
         with open(self.input, "rb") as source:
             rows = self._rows(source)
             if self.done and sum(1 for _ in itertools.islice(rows, self.done)) < self.done:
@@ -295,8 +295,12 @@ def _check_encoding(path: Path) -> None:
         raise ScoreError(f"{path} is UTF-16 text; save it as UTF-8")
 
 
-def _score_units(classifier, rows: Iterator[InputRow], job: ScoreJob) -> Iterator[tuple[str | None, list[dict]]]:
-    """(error, [output row]) per input row, scored in batches of ``batch_size``."""
+def score_units(classifier, rows: Iterator[InputRow], job) -> Iterator[tuple[str | None, list[dict]]]:
+    """(error, [output row]) per input row, scored in batches of ``batch_size``.
+
+    ``job`` needs ``names``, ``options`` and ``done`` (rows already in a resumed partial); the Ray backend
+    passes its own plan so both engines build every output row the same way.
+    """
     names, thresholds, size = job.names, job.options.thresholds, job.options.batch_size
     # A resumed run cuts its batches where an uninterrupted one would: padding, so the last digits, stay the same.
     first = size - job.done % size
@@ -330,7 +334,7 @@ def _predict(classifier, texts: list[str], thresholds) -> list:
     return [(t, {label: round(float(x), 6) for label, x in zip(classifier.labels, p)}) for p, t in zip(proba, tags)]
 
 
-def _segment_units(classifier, rows: Iterator[InputRow], job: ScoreJob) -> Iterator[tuple[str | None, list[dict]]]:
+def segment_units(classifier, rows: Iterator[InputRow], job) -> Iterator[tuple[str | None, list[dict]]]:
     """(error, output rows) per document: one row per statement, or one error row."""
     from tonlage.model.article import classify_texts
     from tonlage.model.segmentation import segment
