@@ -68,6 +68,7 @@ class Corpus:
     files: list[str]
     fmt: str
     columns: dict = field(default_factory=dict)
+    row_groups: list[tuple[str, int]] = field(default_factory=list)
 
 
 def list_corpus(paths: list[str | Path], fmt: str | None, text_field: str, segment: bool = False) -> Corpus:
@@ -96,19 +97,31 @@ def list_corpus(paths: list[str | Path], fmt: str | None, text_field: str, segme
     if len(kinds) > 1:
         raise ScoreError(f"The input mixes formats ({', '.join(sorted(map(str, kinds)))}); score one format per run")
     kind = str(kinds.pop())
+    import pyarrow.parquet as pq
+
     columns: dict = {}
+    row_groups = []
     for path in files:
         if kind == "parquet":
             schema = parquet_schema(path)
             check_text_column(schema, text_field, path)
             columns.update({f.name: f.type for f in schema if f.name not in columns})
+            row_groups.append((str(path.resolve()), pq.ParquetFile(path).metadata.num_row_groups))
         elif kind in ("csv", "tsv"):
             with open(path, "rb") as handle:
                 header = read_header(handle, kind)
             if text_field not in header:
                 raise ScoreError(f"The {kind.upper()} header of {path} has no column '{text_field}' (columns: {', '.join(header)})")
             columns.update({name: pa.string() for name in header if name not in columns})
-    return Corpus([str(p.resolve()) for p in files], kind, {} if segment else columns)
+    return Corpus([str(p.resolve()) for p in files], kind, {} if segment else columns, row_groups)
+
+
+def _read_row_groups(batch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tables = [pq.ParquetFile(path).read_row_group(group) for path, group in zip(batch["path"].to_pylist(), batch["row_group"].to_pylist())]
+    return pa.concat_tables(tables, promote_options="default")
 
 
 def _file_rows(row: dict, *, fmt: str, text_field: str, max_chars: int | None) -> list[dict]:
@@ -246,7 +259,8 @@ def score_dataset(
     crash = os.environ.get(CRASH_ENV)
     kwargs = {
         "model": str(model) if model is not None else None, "plan": _Plan(names, options), "shard_format": shard_format,
-        "columns": columns, "base_dir": str(base_dir) if base_dir else None, "precision": precision,
+        # The driver's TONLAGE_BASE_DIR travels to the actors, which a running Ray started without it.
+        "columns": columns, "base_dir": str(base_dir or os.environ.get("TONLAGE_BASE_DIR") or "") or None, "precision": precision,
         "threads": max(1, int(cpus_per_worker)), "crash": (int(crash.split(":", 1)[0]), crash.split(":", 1)[1]) if crash else None,
     }
     return ds.map_batches(
@@ -258,8 +272,10 @@ def score_dataset(
 def read_corpus(corpus: Corpus, text_field: str = "text", max_chars: int = DEFAULT_MAX_CHARS):
     """A Ray Dataset of the corpus: Parquet as it is, JSONL/CSV/TSV validated row by row by the local readers."""
     ray = require_ray()
-    if corpus.fmt == "parquet":
-        return ray.data.read_parquet(corpus.files)
+    if corpus.fmt == "parquet":  # one read task per row group: parallel within a file, memory bounded by a row group
+        pieces = [{"path": path, "row_group": group} for path, groups in corpus.row_groups for group in range(groups)]
+        items = ray.data.from_items(pieces, override_num_blocks=max(1, len(pieces)))
+        return items.map_batches(_read_row_groups, batch_size=1, batch_format="pyarrow")
     files = ray.data.read_binary_files(corpus.files, include_paths=True)
     return files.flat_map(_file_rows, fn_kwargs={"fmt": corpus.fmt, "text_field": text_field, "max_chars": max_chars or None})
 
