@@ -1,11 +1,13 @@
-"""Batch scoring of JSONL/CSV/TSV corpora: streaming, one output row per input row, atomic, locked and resumable.
+"""Batch scoring of JSONL/CSV/TSV/Parquet corpora: streaming, one output row per input row, atomic, locked and resumable.
 
 Every input row yields exactly one output row, in input order: the input fields plus ``labels`` and
-``scores`` (CSV/TSV: ``labels`` joined by ``|`` and one ``score_<label>`` column each), or the input fields
+``scores`` (CSV/TSV: ``labels`` joined by ``|`` and one ``score_<label>`` column each; Parquet: ``labels`` as
+``list<string>`` and one float ``score_<label>`` column each), or the input fields
 plus ``error`` when the row cannot be scored. An input that already has one of these fields is refused
 unless ``prefix`` renames the added ones (``pred_labels``, ...). Output goes to ``OUTPUT.partial`` and is
 renamed to ``OUTPUT`` when the run finishes; ``resume=True`` continues a ``.partial`` file left by a killed
-run when ``OUTPUT.partial.json`` shows it was made from the same input and options. ``OUTPUT.lock`` keeps
+run when ``OUTPUT.partial.json`` shows it was made from the same input and options (not a Parquet OUTPUT,
+which is unreadable until its footer is written). ``OUTPUT.lock`` keeps
 a second run from writing the same OUTPUT.
 """
 
@@ -37,7 +39,7 @@ def score_file(
 
     Args:
         classifier: A :class:`model.classifier.Classifier` (anything with ``labels``, ``predict_proba``, ``tags``).
-        input_path: JSONL, CSV or TSV file.
+        input_path: JSONL, CSV, TSV or Parquet file.
         output_path: Where the scored file goes (format by its extension, else the input's); written atomically.
         on_progress: Called as ``(bytes_read, total_bytes, rows_done)`` after each row.
         **options: Fields of :class:`ScoreOptions`: ``text_field``, ``fmt``, ``batch_size``, ``resume``,

@@ -1,4 +1,4 @@
-"""Input side of batch scoring: format detection and streaming row readers for JSONL, CSV and TSV.
+"""Input side of batch scoring: format detection and streaming row readers for JSONL, CSV and TSV (Parquet: ``parquet.py``).
 
 Readers never raise on a bad row: it becomes an :class:`InputRow` with ``error`` naming its line.
 """
@@ -14,8 +14,8 @@ from pathlib import Path
 
 from tonlage.model.errors import TonlageError
 
-FORMATS = ("jsonl", "csv", "tsv")
-EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv"}
+FORMATS = ("jsonl", "csv", "tsv", "parquet")
+EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".pq": "parquet"}
 DELIMITERS = {"csv": ",", "tsv": "\t"}
 BOM = b"\xef\xbb\xbf"
 # csv's own limit is 131,072 characters per field; long texts are capped by --max-chars instead.
@@ -38,19 +38,19 @@ class InputRow:
 
 
 def format_from_extension(path: str | Path) -> str | None:
-    """``jsonl``, ``csv`` or ``tsv`` from the file extension, or ``None`` when it is not one of them."""
+    """``jsonl``, ``csv``, ``tsv`` or ``parquet`` from the file extension, or ``None`` when it is not one of them."""
     return EXTENSIONS.get(Path(path).suffix.lower())
 
 
 def detect_format(path: str | Path, explicit: str | None = None) -> str:
-    """``jsonl``, ``csv`` or ``tsv`` from ``explicit`` or the file extension."""
+    """``jsonl``, ``csv``, ``tsv`` or ``parquet`` from ``explicit`` or the file extension."""
     if explicit:
         if explicit not in FORMATS:
             raise ScoreError(f"--format must be one of {', '.join(FORMATS)}, got {explicit!r}")
         return explicit
     fmt = format_from_extension(path)
     if fmt is None:
-        raise ScoreError(f"Cannot tell the format of {path} from its extension; pass --format jsonl, csv or tsv")
+        raise ScoreError(f"Cannot tell the format of {path} from its extension; pass --format jsonl, csv or tsv (or parquet)")
     return fmt
 
 

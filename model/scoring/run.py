@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
@@ -10,6 +11,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tonlage.model.scoring.parquet import (
+    ParquetRowWriter,
+    check_text_column,
+    jsonl_arrow_types,
+    output_schema,
+    parquet_schema,
+    read_parquet_rows,
+)
 from tonlage.model.scoring.partial import (
     RunFiles,
     RunLock,
@@ -43,7 +52,7 @@ Progress = Callable[[int, int, int], None]
 @dataclass
 class ScoreOptions:
     """What shapes a run. ``fmt`` is the input format (by extension when ``None``); the output's is by OUTPUT's
-    extension (``.jsonl``/``.csv``/``.tsv``), else the input's. ``max_chars`` 0 means no cap."""
+    extension (``.jsonl``/``.csv``/``.tsv``/``.parquet``), else the input's. ``max_chars`` 0 means no cap."""
 
     text_field: str = "text"
     id_field: str = "id"
@@ -87,7 +96,7 @@ class ScoreJob:
     the lock, all before a model is needed; leaving releases the lock.
 
     Args:
-        input_path: JSONL, CSV or TSV file.
+        input_path: JSONL, CSV, TSV or Parquet file.
         output_path: Where the scored file goes; written atomically.
         labels: The model's labels (CSV/TSV score columns, clash checks).
         options: What shapes the run.
@@ -137,6 +146,10 @@ class ScoreJob:
         _check_encoding(self.input)
         if self.in_fmt == "jsonl":
             fields = [] if options.segment else jsonl_keys(self.input)
+        elif self.in_fmt == "parquet":
+            schema = parquet_schema(self.input)
+            check_text_column(schema, options.text_field, self.input)
+            fields = schema.names
         else:
             with open(self.input, "rb") as handle:
                 fields = read_header(handle, self.in_fmt)
@@ -175,6 +188,11 @@ class ScoreJob:
         partial = self.files.partial
         if not (self.options.resume and partial.exists()):
             return
+        if self.out_fmt == "parquet":
+            raise ScoreError(
+                f"Cannot resume {partial.name}: a Parquet file is unreadable until its footer is written, so a killed "
+                "Parquet run starts over (run without --resume), or write .jsonl/.csv/.tsv, which resume"
+            )
         recorded = read_sidecar(self.files)
         check_sidecar(self.files, recorded, self.record)
         columns = None if self.out_fmt == "jsonl" else self.columns
@@ -199,7 +217,7 @@ class ScoreJob:
             rows=self.done, scored=self.done - self.done_failed, failed=self.done_failed,
             resumed_from=self.done, output=str(self.files.output),
         )
-        units = _segment_units if self.options.segment else _score_units
+        units = segment_units if self.options.segment else score_units
         with open(self.input, "rb") as source:
             rows = self._rows(source)
             if self.done and sum(1 for _ in itertools.islice(rows, self.done)) < self.done:
@@ -207,9 +225,8 @@ class ScoreJob:
             if self.keep:
                 with open(self.files.partial, "r+b") as handle:
                     handle.truncate(self.keep)
-            with open(self.files.partial, "a" if self.keep else "w", encoding="utf-8", newline="") as sink:
-                writer = RowWriter(sink, self.out_fmt, self.names, self.columns, write_header=not self.keep)
-                total = os.fstat(source.fileno()).st_size
+            total = os.fstat(source.fileno()).st_size
+            with self._sink() as (writer, flush):
                 last_flush = time.time()
                 for error, outputs in units(classifier, rows, self):
                     for out in outputs:
@@ -218,10 +235,8 @@ class ScoreJob:
                     if on_progress:
                         on_progress(source.tell(), total, summary.rows)
                     if time.time() - last_flush > _FLUSH_EVERY_S:
-                        sink.flush()
+                        flush()
                         last_flush = time.time()
-                sink.flush()
-                os.fsync(sink.fileno())
         os.replace(self.files.partial, self.files.output)
         self.files.sidecar.unlink(missing_ok=True)
         summary.seconds = time.time() - started
@@ -229,8 +244,45 @@ class ScoreJob:
             on_progress(total, total, summary.rows)
         return summary
 
+    @contextlib.contextmanager
+    def _sink(self) -> Iterator[tuple]:
+        """``(writer, flush)`` on the partial file, flushed and fsynced when the loop ends without an error."""
+        if self.out_fmt == "parquet":
+            writer = ParquetRowWriter(self.files.partial, self._parquet_schema(), self.names)
+            try:
+                yield writer, lambda: None  # a row group is written every ROW_GROUP_ROWS rows
+            except BaseException:
+                writer.writer.close()
+                raise
+            writer.close()
+            with open(self.files.partial, "rb") as handle:
+                os.fsync(handle.fileno())
+            return
+        with open(self.files.partial, "a" if self.keep else "w", encoding="utf-8", newline="") as sink:
+            yield RowWriter(sink, self.out_fmt, self.names, self.columns, write_header=not self.keep), sink.flush
+            sink.flush()
+            os.fsync(sink.fileno())
+
+    def _parquet_schema(self):
+        """The output schema: the input's column types (Parquet), strings (CSV/TSV) or those every JSONL row fits."""
+        import pyarrow as pa
+
+        options = self.options
+        if options.segment:
+            types = {}
+        elif self.in_fmt == "parquet":
+            types = {f.name: f.type for f in parquet_schema(self.input)}
+        elif self.in_fmt == "jsonl":
+            types = jsonl_arrow_types(self.input)
+        else:
+            added = set(self.names.added(self.out_fmt, self.labels))
+            types = {name: pa.string() for name in self.columns or [] if name not in added}
+        return output_schema(types, self.names, self.labels, options.segment, options.id_field)
+
     def _rows(self, source) -> Iterator[InputRow]:
         cap = self.options.max_chars or None
+        if self.in_fmt == "parquet":
+            return read_parquet_rows(source, self.options.text_field, cap)
         if self.in_fmt == "jsonl":
             return read_jsonl_rows(source, self.options.text_field, cap)
         return read_csv_rows(source, self.options.text_field, fmt=self.in_fmt, max_chars=cap)[1]
@@ -243,8 +295,12 @@ def _check_encoding(path: Path) -> None:
         raise ScoreError(f"{path} is UTF-16 text; save it as UTF-8")
 
 
-def _score_units(classifier, rows: Iterator[InputRow], job: ScoreJob) -> Iterator[tuple[str | None, list[dict]]]:
-    """(error, [output row]) per input row, scored in batches of ``batch_size``."""
+def score_units(classifier, rows: Iterator[InputRow], job) -> Iterator[tuple[str | None, list[dict]]]:
+    """(error, [output row]) per input row, scored in batches of ``batch_size``.
+
+    ``job`` needs ``names``, ``options`` and ``done`` (rows already in a resumed partial); the Ray backend
+    passes its own plan so both engines build every output row the same way.
+    """
     names, thresholds, size = job.names, job.options.thresholds, job.options.batch_size
     # A resumed run cuts its batches where an uninterrupted one would: padding, so the last digits, stay the same.
     first = size - job.done % size
@@ -278,7 +334,7 @@ def _predict(classifier, texts: list[str], thresholds) -> list:
     return [(t, {label: round(float(x), 6) for label, x in zip(classifier.labels, p)}) for p, t in zip(proba, tags)]
 
 
-def _segment_units(classifier, rows: Iterator[InputRow], job: ScoreJob) -> Iterator[tuple[str | None, list[dict]]]:
+def segment_units(classifier, rows: Iterator[InputRow], job) -> Iterator[tuple[str | None, list[dict]]]:
     """(error, output rows) per document: one row per statement, or one error row."""
     from tonlage.model.article import classify_texts
     from tonlage.model.segmentation import segment

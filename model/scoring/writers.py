@@ -37,6 +37,7 @@ class OutputNames:
         """Every name the run adds to a row in format ``fmt`` (CSV/TSV flatten scores into one column each)."""
         if fmt == "jsonl":
             return [self.labels, self.scores, self.error]
+        # CSV, TSV and Parquet flatten the scores into one column per label.
         return [self.labels, *(self.score_column(label) for label in labels), self.error]
 
 
@@ -57,7 +58,7 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 class RowWriter:
@@ -83,7 +84,8 @@ class RowWriter:
 
     def write(self, row: dict) -> None:
         if self.fmt == "jsonl":
-            self.handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            # default=str: Parquet values JSON has no type for (timestamps, decimals) are written as text.
+            self.handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
             return
         self.csv.writerow([_cell(value) for value in self.flatten(row)])
 
