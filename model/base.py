@@ -20,7 +20,6 @@ import logging
 import os
 import shutil
 import struct
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -265,7 +264,7 @@ def verify_full_hash(path: Path) -> Path:
     problem = f"{_WEIGHTS} does not match its full content hash"
     if path.resolve() != base_model_dir().resolve():
         raise BaseModelError(f"Base model folder {path} is damaged: {problem}")
-    logger.warning("tonlage: the base model cache at %s is corrupt (%s); rebuilding it.", path, problem)
+    logger.warning("the base model cache at %s is corrupt (%s); rebuilding it.", path, problem)
     (path / _MARKER).unlink(missing_ok=True)
     return ensure_base_model()
 
@@ -295,7 +294,7 @@ def _adopt_legacy_marker(target: Path) -> None:
             return
         marker.update(_content_record(target))
         _write_json_atomic(target / _MARKER, marker)
-        logger.info("tonlage: recorded content hashes of the base model in %s", target / _MARKER)
+        logger.info("recorded content hashes of the base model in %s", target / _MARKER)
     except OSError as exc:  # read-only cache: keep using it, checked structurally
         logger.debug("could not record content hashes in %s: %s", target / _MARKER, exc)
 
@@ -334,16 +333,12 @@ def ensure_base_model(home: Path | None = None, quiet: bool = False) -> Path:
         return target
     package = _gguf_package()
     if target.exists():
-        logger.warning("tonlage: the base model cache at %s is incomplete or corrupt (%s); rebuilding it.", target, problem)
+        logger.warning("the base model cache at %s is incomplete or corrupt (%s); rebuilding it.", target, problem)
         shutil.rmtree(target, ignore_errors=True)
-    if not quiet:
-        print(
-            f"tonlage: preparing the {BASE_MODEL_NAME} base model once (about a minute) in {target} ...",
-            file=sys.stderr,
-        )
+    say = logger.debug if quiet else logger.info
+    say("preparing the %s base model once (about a minute) in %s ...", BASE_MODEL_NAME, target)
     _build(package, target)
-    if not quiet:
-        print("tonlage: base model ready.", file=sys.stderr)
+    say("base model ready.")
     return target
 
 

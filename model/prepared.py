@@ -106,7 +106,7 @@ def load_prepared(path: Path):
         finally:
             hf_logging.enable_progress_bar()
     if problem is not None:
-        logger.warning("tonlage: the prepared model cache at %s is corrupt (%s); rebuilding it.", path, problem)
+        logger.warning("the prepared model cache at %s is corrupt (%s); rebuilding it.", path, problem)
         shutil.rmtree(path, ignore_errors=True)
         return None
     try:
@@ -142,7 +142,7 @@ def save_prepared(backbone, path: Path, provenance: dict | None = None) -> None:
         os.replace(tmp, path)
         tmp = None
     except Exception as exc:  # OSError, or safetensors' own error on a full disk
-        logger.warning("tonlage: could not cache the prepared model in %s (%s); going on without the cache.", path.parent, exc)
+        logger.warning("could not cache the prepared model in %s (%s); going on without the cache.", path.parent, exc)
         return
     finally:
         if tmp is not None:
@@ -172,7 +172,7 @@ def prune(folder: Path, keep: int = KEEP, current: Path | None = None) -> list[P
     for entry in removed:
         shutil.rmtree(entry, ignore_errors=True)
     if removed:
-        logger.info("tonlage: removed %d old prepared model(s) from %s", len(removed), folder)
+        logger.info("removed %d old prepared model(s) from %s", len(removed), folder)
     return removed
 
 

@@ -30,6 +30,5 @@ def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
     if not any(isinstance(h, _CurrentStderrHandler) for h in logger.handlers):
         handler = _CurrentStderrHandler()
         handler.setFormatter(logging.Formatter("tonlage: %(message)s"))
-        logger.addHandler(handler)
-        logger.propagate = False
+        logger.addHandler(handler)  # records still propagate, so pytest's caplog and any root handler see them
     logger.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
