@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tonlage.model.classifier import Classifier, InputError
-from tonlage.model.segmentation import segment
+from tonlage.model.segmentation import Statement, segment
 
 
 def classify_texts(
@@ -20,6 +20,17 @@ def classify_texts(
     ]
 
 
+def statement_fields(statement: Statement) -> dict:
+    """What an article result adds to a statement's tones: speaker, how it is written, kind and offsets."""
+    return {
+        "speaker": statement.speaker,
+        "speaker_mention": statement.speaker_mention,
+        "kind": statement.kind,
+        "start": statement.start,
+        "end": statement.end,
+    }
+
+
 def classify_article(classifier: Classifier, article: str, thresholds: dict[str, float] | None = None) -> list[dict]:
     """Segment a news article into statements and classify each.
 
@@ -32,11 +43,5 @@ def classify_article(classifier: Classifier, article: str, thresholds: dict[str,
     statements = segment(article)
     results = classify_texts(classifier, [s.text for s in statements], thresholds)
     for statement, result in zip(statements, results):
-        result.update(
-            speaker=statement.speaker,
-            speaker_mention=statement.speaker_mention,
-            kind=statement.kind,
-            start=statement.start,
-            end=statement.end,
-        )
+        result.update(statement_fields(statement))
     return results

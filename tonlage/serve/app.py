@@ -127,6 +127,7 @@ def create_app(classifier: Classifier, artifact_dir: Path | None = None, setting
     @app.post("/v1/articles", response_model=ArticleResponse, response_model_exclude_unset=True, dependencies=auth,
               summary="Segment an article into statements and classify each")
     async def articles(body: ArticleRequest) -> dict[str, Any]:
+        from tonlage.model.article import statement_fields
         from tonlage.model.segmentation import segment
 
         _check_length(body.text, settings.max_article_chars, "text")
@@ -134,8 +135,7 @@ def create_app(classifier: Classifier, artifact_dir: Path | None = None, setting
         statements = await asyncio.to_thread(segment, body.text)
         rows = await _score(batcher, classifier, [s.text for s in statements], thresholds, body.explain, settings.top_k)
         for statement, row in zip(statements, rows):
-            row.update(speaker=statement.speaker, speaker_mention=statement.speaker_mention, kind=statement.kind,
-                       start=statement.start, end=statement.end)
+            row.update(statement_fields(statement))
         return {"statements": rows, "labels": labels, "thresholds": {**classifier.thresholds, **thresholds}}
 
     return app
